@@ -1,0 +1,36 @@
+# Two commands do everything on a fresh machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+ARGS ?=
+
+.PHONY: install run test lint bench fixtures clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## start the emulator on 127.0.0.1:8080 with demo streams published
+	$(BIN)/mix-emulator serve --demo $(ARGS)
+
+test: install  ## the whole suite (lint included)
+	$(BIN)/ruff check emulator tests bench fixtures
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
+
+lint: install
+	$(BIN)/ruff check emulator tests bench fixtures
+	$(BIN)/ruff format --check emulator tests bench fixtures
+
+bench: install  ## emulator vs FFmpeg on the same composite, with ratios
+	$(BIN)/python -m bench.composite $(ARGS)
+
+fixtures: install  ## regenerate the small media clips under fixtures/media
+	$(BIN)/python fixtures/make_media.py
+
+clean:
+	rm -rf $(VENV) data bench/out fixtures/media

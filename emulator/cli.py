@@ -1,0 +1,138 @@
+"""Command line: ``mix-emulator serve`` (the server) and ``mix-emulator render`` (an offline mix)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from emulator import __version__
+from emulator.config import SettingsError, load_settings
+
+SERVE_HELP = """\
+Run the emulator: Tencent (POST /common_access), ZEGO (/?Action=..., /cgi/...) and Volcengine
+(/?Action=...&Version=2023-01-01) on one HTTP port, the control API under /_emulator, live playback
+under /live/, and an RTMP server for pushes.
+
+Settings come from defaults, then the TOML file (--config or MIXEMU_CONFIG), then MIXEMU_* environment
+variables, then these flags:
+  MIXEMU_HOST, MIXEMU_PORT, MIXEMU_RTMP_PORT (off = none), MIXEMU_DATA_DIR, MIXEMU_MEDIA_ROOTS
+  (separated by ':'), MIXEMU_AUTH (strict|off), MIXEMU_MEDIA_MODE (realtime|fast), MIXEMU_MAX_BODY_BYTES,
+  MIXEMU_JOURNAL_SIZE, MIXEMU_PUBLIC_HOST.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mix-emulator", description="Cloud stream-mixing API emulator.")
+    parser.add_argument("--version", action="version", version=f"mix-emulator {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the emulator server",
+        description=SERVE_HELP,
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="HTTP port (default 8080; 0 = a free port, printed)")
+    serve.add_argument(
+        "--rtmp-port", help="RTMP port (default 1935; 0 = a free port; 'off' = no RTMP server)"
+    )
+    serve.add_argument("--data-dir", type=Path, help="recordings, HLS and media root (default ./data)")
+    serve.add_argument(
+        "--config", type=Path, help="TOML settings file ([emulator], [credentials.*], [providers.*])"
+    )
+    serve.add_argument(
+        "--media-root",
+        type=Path,
+        action="append",
+        dest="media_roots",
+        help="more folders file sources may use",
+    )
+    serve.add_argument(
+        "--auth", choices=["strict", "off"], help="check signatures and tokens (default strict)"
+    )
+    serve.add_argument(
+        "--media-mode", choices=["realtime", "fast"], help="pace tasks to the clock or run flat out"
+    )
+    serve.add_argument("--demo", action="store_true", default=None, help="publish demo streams at start")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+
+    render = commands.add_parser("render", help="render a mix request offline to an MP4 file")
+    _add_render_arguments(render)
+    return parser
+
+
+def _add_render_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        from emulator.render import add_render_arguments
+    except ImportError:  # the media engine's render command is not installed in this build
+        return
+    add_render_arguments(parser)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "render":
+        from emulator.render import run_render
+
+        return run_render(sys.argv[2:] if argv is None else argv[1:])
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(
+            args.config,
+            overrides={
+                "host": args.host,
+                "port": args.port,
+                "rtmp_port": args.rtmp_port,
+                "data_dir": args.data_dir,
+                "media_roots": args.media_roots,
+                "auth": args.auth,
+                "media_mode": args.media_mode,
+                "demo": args.demo,
+            },
+        )
+    except SettingsError as exc:
+        print(f"mix-emulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_serve(settings))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:  # the port is taken, the host is wrong ...
+        print(f"mix-emulator: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _serve(settings) -> None:  # type: ignore[no-untyped-def]
+    from emulator.server import DEMO_STREAMS, start_emulator
+
+    running = await start_emulator(settings)
+    ctx = running.ctx
+    print(f"mix-emulator {__version__} listening on {running.url}", flush=True)
+    if ctx.rtmp_port:
+        print(f"RTMP ingest: rtmp://{settings.host}:{ctx.rtmp_port}/live/<stream_id>", flush=True)
+    print(
+        f"data dir: {settings.data_dir.resolve()}  auth: {settings.auth}  media: {settings.media_mode}",
+        flush=True,
+    )
+    if settings.demo:
+        print("demo streams: " + ", ".join(s["stream_id"] for s in DEMO_STREAMS), flush=True)
+    print(f"try: curl {running.url}/_emulator/health\n     curl {running.url}/_emulator/streams", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await running.stop()

@@ -1,0 +1,121 @@
+"""Everything one emulator instance shares: settings, clock, registries, tasks, faults, journal, callbacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from emulator.config import Credential, Settings
+from emulator.core.callbacks import CallbackDispatcher
+from emulator.core.clock import EmulatorClock
+from emulator.core.faults import FaultInjector
+from emulator.core.journal import RequestJournal
+from emulator.core.resolver import SourceResolverImpl
+from emulator.core.streams import StreamRegistry
+from emulator.core.tasks import PipelineFactory, TaskManager
+from emulator.core.urlmap import MediaRoots, UrlMap
+
+if TYPE_CHECKING:
+    from emulator.media.live import LiveHub
+    from emulator.providers.base import Provider
+
+
+@dataclass
+class EmulatorContext:
+    settings: Settings
+    clock: EmulatorClock
+    registry: StreamRegistry
+    urls: UrlMap
+    media_roots: MediaRoots
+    hub: LiveHub
+    tasks: TaskManager
+    faults: FaultInjector
+    journal: RequestJournal
+    callbacks: CallbackDispatcher
+    providers: dict[str, Provider] = field(default_factory=dict)
+    http_port: int | None = None  # known once the server is bound
+    rtmp_port: int | None = None
+
+    @classmethod
+    def create(cls, settings: Settings, pipeline_factory: PipelineFactory | None = None) -> EmulatorContext:
+        from emulator.media.live import LiveHub
+
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        (settings.data_dir / "media").mkdir(exist_ok=True)
+        clock = EmulatorClock()
+        registry = StreamRegistry(clock)
+        urls = UrlMap()
+        roots = MediaRoots(settings.all_media_roots())
+        hub = LiveHub()
+        resolver = SourceResolverImpl(registry, urls, roots)
+        tasks = TaskManager(
+            clock,
+            registry,
+            resolver,
+            pipeline_factory or _media_pipeline_factory(hub),
+            settings.data_dir,
+            settings.media_mode,
+        )
+        return cls(
+            settings=settings,
+            clock=clock,
+            registry=registry,
+            urls=urls,
+            media_roots=roots,
+            hub=hub,
+            tasks=tasks,
+            faults=FaultInjector(),
+            journal=RequestJournal(settings.journal_size),
+            callbacks=CallbackDispatcher(clock),
+        )
+
+    # ----- credentials
+    def credential(self, provider: str, app_id: str) -> Credential | None:
+        """The newest credential configured for this provider and app id (config overrides defaults)."""
+        for cred in reversed(self.settings.credentials):
+            if cred.provider == provider and cred.app_id == app_id:
+                return cred
+        return None
+
+    @property
+    def auth_strict(self) -> bool:
+        return self.settings.auth == "strict"
+
+    # ----- addresses handed to clients
+    @property
+    def public_host(self) -> str:
+        if self.settings.public_host:
+            return self.settings.public_host
+        return f"{self.settings.host}:{self.http_port or self.settings.port}"
+
+    def play_urls(self, stream_id: str) -> dict[str, str]:
+        """Where players pull a stream from this emulator."""
+        urls = {
+            "flv": f"http://{self.public_host}/live/{stream_id}.flv",
+            "hls": f"http://{self.public_host}/live/{stream_id}/index.m3u8",
+        }
+        if self.rtmp_port:
+            host = self.public_host.rsplit(":", 1)[0]
+            urls["rtmp"] = f"rtmp://{host}:{self.rtmp_port}/live/{stream_id}"
+        return urls
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "http": f"http://{self.public_host}",
+            "rtmp": f"rtmp://{self.public_host.rsplit(':', 1)[0]}:{self.rtmp_port}/live"
+            if self.rtmp_port
+            else None,
+            "data_dir": str(self.settings.data_dir),
+            "media_roots": [str(r) for r in self.media_roots.roots],
+            "auth": self.settings.auth,
+            "media_mode": self.settings.media_mode,
+        }
+
+
+def _media_pipeline_factory(hub: LiveHub) -> PipelineFactory:
+    def factory(job: Any, **kwargs: Any) -> Any:
+        from emulator.media.pipeline import MixPipeline  # imported on first use: keeps start-up fast
+
+        return MixPipeline(job, hub=hub, **kwargs)
+
+    return factory

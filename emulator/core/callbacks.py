@@ -1,0 +1,145 @@
+"""Outgoing callbacks (ZEGO mix_start/mix_stop, Volcengine task status): delivery with retries.
+
+Each delivery is tried at once and, until a 2xx answer, again after each delay of its schedule on the
+*emulator* clock (so advancing the clock drives retries). Every attempt is kept for the control API.
+Runs on the event loop: the clock's timers fire on the loop thread (ticker and /clock/advance).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import aiohttp
+
+from emulator.core.clock import EmulatorClock
+
+BodyFormat = Literal["json", "form"]
+ATTEMPT_TIMEOUT_S = 5.0
+MAX_KEPT = 500
+
+
+@dataclass
+class Attempt:
+    time: float  # emulator clock
+    status: int | None
+    error: str | None = None
+
+
+@dataclass
+class Delivery:
+    id: int
+    provider: str
+    event: str
+    url: str
+    payload: dict[str, Any]
+    body_format: BodyFormat
+    retry_delays: list[float]
+    task_id: str | None = None
+    attempts: list[Attempt] = field(default_factory=list)
+    delivered: bool = False
+    gave_up: bool = False
+    next_attempt_at: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CallbackDispatcher:
+    def __init__(self, clock: EmulatorClock) -> None:
+        self._clock = clock
+        self._ids = itertools.count(1)
+        self._deliveries: deque[Delivery] = deque(maxlen=MAX_KEPT)
+        self._session: aiohttp.ClientSession | None = None
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def send(
+        self,
+        provider: str,
+        event: str,
+        url: str,
+        payload: dict[str, Any],
+        *,
+        body_format: BodyFormat = "json",
+        retry_delays: Sequence[float] = (2, 4, 8, 16, 32),
+        task_id: str | None = None,
+    ) -> Delivery:
+        """Queue a delivery and make the first attempt now (must be called on the event loop)."""
+        delivery = Delivery(
+            id=next(self._ids),
+            provider=provider,
+            event=event,
+            url=url,
+            payload=payload,
+            body_format=body_format,
+            retry_delays=list(retry_delays),
+            task_id=task_id,
+        )
+        self._deliveries.append(delivery)
+        self._spawn(delivery)
+        return delivery
+
+    def list(self, *, provider: str | None = None) -> list[Delivery]:
+        return [d for d in self._deliveries if provider is None or d.provider == provider]
+
+    async def close(self) -> None:
+        for task in list(self._pending):
+            task.cancel()
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def clear(self) -> None:
+        for task in list(self._pending):
+            task.cancel()
+        for delivery in self._deliveries:
+            delivery.gave_up = not delivery.delivered  # their timers may still fire: make them no-ops
+        self._deliveries.clear()
+
+    def _spawn(self, delivery: Delivery) -> None:
+        task = asyncio.get_running_loop().create_task(self._attempt(delivery))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _attempt(self, delivery: Delivery) -> None:
+        if delivery.delivered or delivery.gave_up:
+            return
+        status, error = await self._post(delivery)
+        delivery.attempts.append(Attempt(self._clock.now(), status, error))
+        if status is not None and 200 <= status < 300:
+            delivery.delivered = True
+            delivery.next_attempt_at = None
+            return
+        retries_done = len(delivery.attempts) - 1
+        if retries_done >= len(delivery.retry_delays):
+            delivery.gave_up = True
+            delivery.next_attempt_at = None
+            return
+        when = self._clock.now() + delivery.retry_delays[retries_done]
+        delivery.next_attempt_at = when
+        loop = asyncio.get_running_loop()
+        self._clock.call_at(when, lambda: loop.call_soon_threadsafe(self._spawn, delivery))
+
+    async def _post(self, delivery: Delivery) -> tuple[int | None, str | None]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT_S))
+        if delivery.body_format == "json":
+            data, content_type = json.dumps(delivery.payload, ensure_ascii=False), "application/json"
+        else:
+            data, content_type = urlencode(delivery.payload), "application/x-www-form-urlencoded"
+        try:
+            async with self._session.post(
+                delivery.url, data=data.encode(), headers={"Content-Type": content_type}
+            ) as resp:
+                await resp.read()
+                return resp.status, None
+        except (aiohttp.ClientError, TimeoutError, ValueError, OSError) as exc:
+            return None, f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,297 @@
+"""The TaskManager: every running mix of every provider, its lifecycle and its emulator-clock rules.
+
+Provider adapters call ``start`` / ``update`` / ``stop`` with a MixJob; the manager runs a media pipeline
+per task, applies the job's time rules against the emulator clock (all inputs lost for ``idle_timeout`` ->
+the task ends; ``max_duration``) and tells listeners (provider callbacks) about every state change, always
+on the event loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from emulator.core.clock import EmulatorClock
+from emulator.core.job import MixJob, SourceResolver
+from emulator.core.streams import PublishedStream, StreamRegistry
+
+log = logging.getLogger(__name__)
+
+FINISHED_KEPT = 500
+STOP_TIMEOUT_S = 10.0
+
+
+class TaskState(enum.StrEnum):
+    STARTING = "starting"  # pipeline started, no frame out yet
+    RUNNING = "running"
+    STOPPING = "stopping"
+    STOPPED = "stopped"  # stopped by a request
+    ENDED = "ended"  # ended by itself: inputs finished (fast mode), idle timeout, max duration
+    FAILED = "failed"
+
+    @property
+    def active(self) -> bool:
+        return self in (TaskState.STARTING, TaskState.RUNNING)
+
+
+class Pipeline(Protocol):
+    """What the TaskManager needs of a media pipeline (emulator/media/pipeline.py: MixPipeline)."""
+
+    def start(self) -> None: ...
+    def update(self, job: MixJob) -> None: ...
+    def stop(self, timeout: float = 5.0) -> None: ...
+    def status(self) -> dict[str, Any]: ...
+    def snapshot_png(self) -> bytes | None: ...
+    def sound_levels(self) -> dict[str, float]: ...
+
+
+PipelineFactory = Callable[..., Pipeline]
+TaskListener = Callable[["Task", str, dict[str, Any]], None]
+
+
+@dataclass
+class Task:
+    provider: str
+    native_id: str
+    job: MixJob
+    created_at: float
+    state: TaskState = TaskState.STARTING
+    running_at: float | None = None
+    updated_at: float | None = None
+    stopped_at: float | None = None
+    stop_reason: str | None = None
+    error: str | None = None
+    update_count: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)  # provider-specific (sessions, sequence, user...)
+    pipeline: Pipeline | None = field(default=None, repr=False)
+    all_lost_since: float | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.provider}:{self.native_id}"
+
+    @property
+    def output_ids(self) -> list[str]:
+        return [o.stream_id for o in self.job.outputs]
+
+    def media_status(self) -> dict[str, Any]:
+        if self.pipeline is None:
+            return {}
+        try:
+            return self.pipeline.status()
+        except Exception as exc:  # a status read must never take the API down
+            return {"error": f"status unavailable: {exc}"}
+
+
+class TaskManager:
+    def __init__(
+        self,
+        clock: EmulatorClock,
+        registry: StreamRegistry,
+        resolver: SourceResolver,
+        pipeline_factory: PipelineFactory,
+        data_dir: Path,
+        media_mode: str = "realtime",
+    ) -> None:
+        self._clock = clock
+        self._registry = registry
+        self.resolver = resolver
+        self._factory = pipeline_factory
+        self._data_dir = data_dir
+        self.media_mode = media_mode
+        self._active: dict[str, Task] = {}
+        self._finished: deque[Task] = deque(maxlen=FINISHED_KEPT)
+        self._listeners: list[TaskListener] = []
+        self._unpublished_at: dict[str, float] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: set[asyncio.Future[None]] = set()
+        registry.subscribe(self._on_stream_event)
+
+    # ----- queries
+    def get(self, task_id: str) -> Task | None:
+        task = self._active.get(task_id)
+        if task is None:
+            task = next((t for t in reversed(self._finished) if t.id == task_id), None)
+        return task
+
+    def find(self, provider: str, native_id: str) -> Task | None:
+        return self.get(f"{provider}:{native_id}")
+
+    def active(self, provider: str | None = None) -> list[Task]:
+        return [t for t in self._active.values() if provider is None or t.provider == provider]
+
+    def all(self, provider: str | None = None) -> list[Task]:
+        tasks = [*self._finished, *self._active.values()]
+        return [t for t in tasks if provider is None or t.provider == provider]
+
+    def output_owner(self, stream_id: str) -> Task | None:
+        """The running task that outputs ``stream_id``, if any."""
+        task_id = self._registry.output_owner(stream_id)
+        return None if task_id is None else self._active.get(task_id)
+
+    def subscribe(self, listener: TaskListener) -> None:
+        self._listeners.append(listener)
+
+    # ----- lifecycle
+    def start(
+        self, provider: str, native_id: str, job: MixJob, *, meta: dict[str, Any] | None = None
+    ) -> Task:
+        """Start a task (raises ValueError if one with that id is active); returns at once."""
+        self._loop = asyncio.get_running_loop()
+        task_id = f"{provider}:{native_id}"
+        if task_id in self._active:
+            raise ValueError(f"task {task_id} is already running")
+        task = Task(provider, native_id, job, created_at=self._clock.now(), meta=dict(meta or {}))
+        self._active[task_id] = task
+        self._registry.claim_outputs(task_id, task.output_ids)
+        try:
+            task.pipeline = self._factory(
+                job,
+                task_id=task_id,
+                resolver=self.resolver,
+                clock=self._clock,
+                data_dir=self._data_dir,
+                mode=self.media_mode,
+                on_event=lambda kind, data: self._from_pipeline_thread(task, kind, data),
+            )
+            task.pipeline.start()
+        except Exception as exc:
+            log.exception("task %s failed to start", task_id)
+            self._finish(task, TaskState.FAILED, reason="failed", error=str(exc))
+            return task
+        self._emit(task, "started", {})
+        return task
+
+    def update(self, task_id: str, job: MixJob) -> Task:
+        task = self._active.get(task_id)
+        if task is None:
+            raise KeyError(task_id)
+        task.job = job
+        task.update_count += 1
+        task.updated_at = self._clock.now()
+        self._registry.claim_outputs(task_id, task.output_ids)
+        if task.pipeline is not None:
+            task.pipeline.update(job)
+        self._emit(task, "updated", {})
+        return task
+
+    def stop(self, task_id: str, reason: str = "stopped") -> Task | None:
+        """Begin stopping a task; returns at once (files are finalised in a worker thread)."""
+        task = self._active.get(task_id)
+        if task is None:
+            return None
+        self._finish(task, TaskState.STOPPED if reason == "stopped" else TaskState.ENDED, reason=reason)
+        return task
+
+    async def stop_all(self) -> None:
+        for task in list(self._active.values()):
+            self.stop(task.id)
+        await self.wait_idle()
+
+    async def wait_idle(self, timeout: float = STOP_TIMEOUT_S) -> None:
+        """Wait until every pipeline that is being stopped has finished closing its files."""
+        if self._stopping:
+            await asyncio.wait(list(self._stopping), timeout=timeout)
+
+    def forget_finished(self) -> None:
+        self._finished.clear()
+
+    # ----- rules on the emulator clock
+    def tick(self) -> None:
+        """Apply time rules (called by the server's ticker and after every clock advance)."""
+        now = self._clock.now()
+        for task in list(self._active.values()):
+            job = task.job
+            if job.max_duration is not None and now - task.created_at >= job.max_duration:
+                self.stop(task.id, reason="max_duration")
+                continue
+            task.all_lost_since = self._all_lost_since(task)
+            if (
+                job.idle_timeout is not None
+                and task.all_lost_since is not None
+                and now - task.all_lost_since >= job.idle_timeout
+            ):
+                self.stop(task.id, reason="idle_timeout")
+
+    def _all_lost_since(self, task: Task) -> float | None:
+        """Since when (emulator clock) no input of the task has been live, or None if one is."""
+        inputs = task.media_status().get("inputs", {})
+        latest = task.created_at
+        for layer in task.job.layers:
+            stream_id = layer.source[len("stream:") :] if layer.source.startswith("stream:") else None
+            if stream_id is not None and self._registry.get(stream_id) is None:
+                # The registry knows of an unpublish at once; the pipeline notices a moment later.
+                latest = max(latest, self._unpublished_at.get(stream_id, task.created_at))
+                continue
+            state = inputs.get(layer.id, {})
+            if state.get("state") == "live":
+                return None
+            latest = max(latest, float(state.get("since") or task.created_at))
+        return latest
+
+    def _on_stream_event(self, kind: str, stream: PublishedStream) -> None:
+        if kind == "unpublished":
+            self._unpublished_at[stream.stream_id] = self._clock.now()
+
+    # ----- events
+    def _from_pipeline_thread(self, task: Task, kind: str, data: dict[str, Any]) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._on_pipeline_event, task, kind, data)
+
+    def _on_pipeline_event(self, task: Task, kind: str, data: dict[str, Any]) -> None:
+        if kind == "running" and task.state == TaskState.STARTING:
+            task.state = TaskState.RUNNING
+            task.running_at = self._clock.now()
+        elif kind == "ended" and task.state.active:
+            self._finish(task, TaskState.ENDED, reason="inputs_ended")
+            return
+        elif kind == "failed" and task.state.active:
+            self._finish(task, TaskState.FAILED, reason="failed", error=str(data.get("error")))
+            return
+        if kind in ("running", "input_state"):
+            self._emit(task, kind, data)
+
+    def _finish(self, task: Task, state: TaskState, *, reason: str, error: str | None = None) -> None:
+        task.stopped_at = self._clock.now()
+        task.stop_reason = reason
+        task.error = error or task.error
+        task.state = TaskState.STOPPING
+        self._emit(task, "stopping", {"reason": reason})
+        pipeline = task.pipeline
+        loop = asyncio.get_running_loop()
+
+        def close() -> None:
+            if pipeline is not None:
+                try:
+                    pipeline.stop(timeout=STOP_TIMEOUT_S)
+                except Exception:
+                    log.exception("stopping task %s", task.id)
+
+        # Out of the active set at once: the id and its outputs are free while the files are closed.
+        if self._active.get(task.id) is task:
+            del self._active[task.id]
+            self._finished.append(task)
+            self._registry.release_outputs(task.id)
+        future = asyncio.ensure_future(loop.run_in_executor(None, close))
+        self._stopping.add(future)
+
+        def done(_: asyncio.Future[None]) -> None:
+            self._stopping.discard(future)
+            task.state = state
+            self._emit(task, state.value, {"reason": reason, "error": task.error})
+
+        future.add_done_callback(done)
+
+    def _emit(self, task: Task, event: str, data: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(task, event, data)
+            except Exception:
+                log.exception("task listener failed on %s %s", task.id, event)

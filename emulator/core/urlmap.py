@@ -1,0 +1,88 @@
+"""Production URLs mapped to local sources, and where local files may be opened from.
+
+Provider examples name URLs such as ``https://tos.example.org/obj/test.mp4``; a test maps them to a local
+file or pattern so the request resolves offline. File sources must lie inside the media roots, so a request
+cannot make the emulator read arbitrary files.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+
+
+class UrlMap:
+    def __init__(self) -> None:
+        self._map: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def add(self, url: str, source: str) -> None:
+        with self._lock:
+            self._map[url] = source
+
+    def remove(self, url: str) -> bool:
+        with self._lock:
+            return self._map.pop(url, None) is not None
+
+    def items(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._map)
+
+    def lookup(self, url: str) -> str | None:
+        """The mapped source: exact URL first, then the URL without its query string."""
+        with self._lock:
+            if url in self._map:
+                return self._map[url]
+            parts = urlsplit(url)
+            if parts.query:
+                return self._map.get(urlunsplit(parts._replace(query="", fragment="")))
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._map.clear()
+
+
+class MediaRoots:
+    """The folders file sources may come from."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        self.roots = [r.resolve() for r in roots]
+
+    def local_path(self, spec: str) -> Path | None:
+        """The file a spec names (plain path or file://), or None if the spec is not a local file."""
+        if spec.startswith("file://"):
+            return Path(unquote(urlsplit(spec).path))
+        if spec.startswith("file:"):
+            return Path(unquote(spec[5:]))
+        if _SCHEME.match(spec):  # http:, rtmp:, pattern:, live:, stream: ...
+            return None
+        return Path(spec)
+
+    def find(self, spec: str) -> Path | None:
+        """Resolve a local file spec inside the roots (relative paths are tried against each root);
+        None if it is outside every root or does not exist."""
+        path = self.local_path(spec)
+        if path is None:
+            return None
+        candidates = [path] if path.is_absolute() else [root / path for root in self.roots]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved.is_file() and any(resolved.is_relative_to(root) for root in self.roots):
+                return resolved
+        return None
+
+    def relative(self, rel: str) -> Path | None:
+        """A file under some root addressed by a relative path (for /_emulator/media/{path})."""
+        rel_path = Path(unquote(rel))
+        if rel_path.is_absolute() or ".." in rel_path.parts:
+            return None
+        for root in self.roots:
+            candidate = (root / rel_path).resolve()
+            if candidate.is_file() and candidate.is_relative_to(root):
+                return candidate
+        return None
