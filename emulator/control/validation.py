@@ -59,9 +59,9 @@ def _is_instance(value: Any, types: type | tuple[type, ...]) -> bool:
 async def read_json_object(request: web.Request) -> dict[str, Any]:
     try:
         raw = await request.read()
-    except web.HTTPRequestEntityTooLarge as exc:
+    except web.HTTPRequestEntityTooLarge:
         raise FieldError(
-            "body", f"larger than {exc.max_size} bytes", status=413, code="BodyTooLarge"
+            "body", "larger than the body size limit (MIXEMU_MAX_BODY_BYTES)", status=413, code="BodyTooLarge"
         ) from None
     if not raw.strip():
         raise FieldError("body", "a JSON object is required")

@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from emulator.context import EmulatorContext
 
 # Keys the journal middleware reads to file a request under its provider and action.
-PROVIDER_KEY = "mixemu.provider"
-ACTION_KEY = "mixemu.action"
+PROVIDER_KEY = web.RequestKey("mixemu.provider", str)
+ACTION_KEY = web.RequestKey("mixemu.action", str)
 
 
 class BodyTooLarge(Exception):
