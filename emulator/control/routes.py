@@ -210,7 +210,7 @@ def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
     media = task.media_status()
     outputs = []
     for output in task.job.outputs:
-        recorded = next((o for o in media.get("outputs", []) if o.get("stream_id") == output.stream_id), {})
+        recorded = media.get("outputs", {}).get(output.stream_id, {})  # the pipeline's view, by stream id
         outputs.append({**recorded, "stream_id": output.stream_id, "play": ctx.play_urls(output.stream_id)})
     return {
         "id": task.id,

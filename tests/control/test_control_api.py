@@ -166,3 +166,33 @@ def test_tasks_and_unknown_paths_answer_json(mix_emulator: EmulatorFixture) -> N
 def test_requests_to_root_without_a_provider_get_json(mix_emulator: EmulatorFixture) -> None:
     code, answer = _raw(mix_emulator, "GET", "/")
     assert code == 404 and answer["error"]["code"] == "UnknownRequest"
+
+
+def test_a_running_task_is_listed_with_outputs_and_snapshot(mix_emulator: EmulatorFixture) -> None:
+    """A MixJob started straight on the TaskManager shows up in the control API with its outputs."""
+    import time
+
+    from emulator.core.job import Canvas, Layer, MixJob, Output, Rect, VideoSpec
+
+    mix_emulator.publish("red", "pattern:color?color=#ff0000&size=64x64")
+    job = MixJob(
+        canvas=Canvas(128, 96, color="#0000ff"),
+        layers=[Layer("red", "stream:red", rect=Rect(0, 0, 64, 48))],
+        outputs=[Output("ctl_out", video=VideoSpec(fps=10, bitrate=200_000))],
+    )
+
+    async def start() -> None:
+        mix_emulator.ctx.tasks.start("test", "t1", job)
+
+    mix_emulator.thread.call(start())
+    deadline = time.monotonic() + 10
+    while (task := mix_emulator.task("test:t1"))["state"] != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert task["state"] == "running"
+    assert task["outputs"][0]["stream_id"] == "ctl_out"
+    assert task["outputs"][0]["play"]["flv"].endswith("/live/ctl_out.flv")
+    assert task["job"]["canvas"]["width"] == 128
+    png = mix_emulator.snapshot("test:t1")
+    assert png.startswith(b"\x89PNG")
+    assert [t["id"] for t in mix_emulator.tasks()] == ["test:t1"]
+    mix_emulator.request("DELETE", "/_emulator/tasks/test:t1")

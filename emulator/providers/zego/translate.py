@@ -1,0 +1,193 @@
+"""ZEGO mix specs -> the provider-neutral MixJob.
+
+Pure: what a stream id means comes from ``stream_info`` (a published stream's probed info, or None), so the
+same code serves the live API and ``mix-emulator render``.
+
+Choices where ZEGO's documents are silent (see docs/zego.md):
+- the canvas is the first output that carries video; other outputs are scaled from it;
+- RenderMode 0 (crop) fills the rectangle keeping aspect and crops the overflow; 1 (fill) fits the whole
+  picture inside it with black bars;
+- an input whose stream drops disappears at once (the background shows); all inputs gone for 90 s ends the
+  task, as ZEGO documents;
+- Image with DisplayMode 0 replaces the stream's picture (its sound stays); DisplayMode 1/2 put the image
+  under the picture, so it shows while the stream is absent;
+- a StreamUrl (or legacy url) whose last path segment names a published stream reads that stream; any other
+  URL is pulled as is (map production URLs with POST /_emulator/urls).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from emulator.core.job import (
+    AudioSpec,
+    Canvas,
+    FitMode,
+    Layer,
+    MixJob,
+    Output,
+    Rect,
+    TextLabel,
+    VideoSpec,
+)
+from emulator.core.streams import MediaInfo
+from emulator.providers.zego.spec import (
+    AUDIO_ONLY,
+    IMAGE_ALWAYS,
+    RENDER_FIT,
+    VIDEO_ONLY,
+    AutoMixSpec,
+    Box,
+    ExtraInput,
+    InputSpec,
+    MixSpec,
+    OutputSpec,
+)
+from emulator.providers.zego.validate import MAX_INPUTS, canvas_of, url_stream_name
+
+StreamInfo = Callable[[str], MediaInfo | None]
+
+IDLE_TIMEOUT_S = 90.0  # "all inputs gone for 90 s ends the task"
+DEFAULT_MAX_FPS = 20  # ZEGO: "the frame rate is limited to 20 by default"
+MIN_VIDEO_BITRATE = 10_000  # the encoder needs something to work with (legacy pure-audio sends 1)
+WATERMARK_Z = 1 << 40  # above every input layer
+AUDIO_CANVAS = Canvas(16, 16)  # audio-only tasks draw nothing
+
+
+def mix_job(spec: MixSpec, stream_info: StreamInfo, *, max_fps: int = DEFAULT_MAX_FPS) -> MixJob:
+    canvas_output = canvas_of(spec)
+    if canvas_output is None:
+        canvas = Canvas(AUDIO_CANVAS.width, AUDIO_CANVAS.height, spec.background_color)
+    else:
+        canvas = Canvas(
+            canvas_output.width, canvas_output.height, spec.background_color, image=spec.background_image
+        )
+    layers: list[Layer] = []
+    for item in spec.inputs:
+        layers.extend(_input_layers(item, stream_info, draw=canvas_output is not None))
+    if spec.watermark is not None and canvas_output is not None:
+        layers.append(
+            Layer(
+                id="watermark",
+                source=spec.watermark.image,
+                z=WATERMARK_Z,
+                rect=_rect(spec.watermark.box),
+                audio=False,
+                loop=True,
+            )
+        )
+    return MixJob(
+        canvas=canvas,
+        layers=layers,
+        outputs=[_output(o, canvas_output, max_fps) for o in spec.outputs],
+        input_loss_timeout=0.0,
+        idle_timeout=IDLE_TIMEOUT_S,
+    )
+
+
+def auto_mix_job(spec: AutoMixSpec, room_streams: list[str], stream_info: StreamInfo) -> MixJob:
+    """Audio only: the room's streams in publish order (at most 9), ExtraMixInput added and removed."""
+    extras = {e.key: e for e in spec.extra if not e.remove}
+    layers = [
+        _extra_layer(extras[key], stream_info) if key in extras else _audio_layer(key, f"stream:{key}", 100)
+        for key in auto_mix_inputs(spec, room_streams)[:MAX_INPUTS]
+    ]
+    return MixJob(
+        canvas=AUDIO_CANVAS,
+        layers=layers,
+        outputs=[_output(o, None, DEFAULT_MAX_FPS) for o in spec.outputs],
+        input_loss_timeout=0.0,
+        idle_timeout=IDLE_TIMEOUT_S,
+    )
+
+
+def auto_mix_inputs(spec: AutoMixSpec, room_streams: list[str]) -> list[str]:
+    """The keys of every input an auto-mix has now: room streams not removed, then added streams."""
+    removed = {e.stream_id for e in spec.extra if e.remove}
+    keys = [s for s in room_streams if s not in removed]
+    keys.extend(e.key for e in spec.extra if not e.remove and e.key not in keys)
+    return keys
+
+
+def source_of(stream_id: str | None, url: str | None, stream_info: StreamInfo) -> str:
+    """The source spec of an input given by stream id or URL (see the module docstring)."""
+    if url is None:
+        return f"stream:{stream_id}"
+    name = url_stream_name(url)
+    return f"stream:{name}" if stream_info(name) is not None else url
+
+
+# ----- parts
+def _input_layers(item: InputSpec, stream_info: StreamInfo, *, draw: bool) -> list[Layer]:
+    has_stream = item.stream_id is not None or item.stream_url is not None
+    video = draw and item.box is not None and item.content != AUDIO_ONLY
+    layers: list[Layer] = []
+    image_covers = item.image_url is not None and item.image_mode == IMAGE_ALWAYS
+    if item.image_url is not None and video:
+        layers.append(
+            Layer(
+                id=f"{item.key}#image",
+                source=item.image_url,
+                z=item.layer,
+                rect=_rect(item.box),
+                fit=FitMode.STRETCH,
+                audio=False,
+                loop=True,
+                corner_radius=item.corner_radius,
+                label=_label(item) if image_covers else None,
+            )
+        )
+    if has_stream:
+        layers.append(
+            Layer(
+                id=item.key,
+                source=source_of(item.stream_id, item.stream_url, stream_info),
+                z=item.layer,
+                rect=_rect(item.box) if video else None,
+                fit=FitMode.FIT if item.render_mode == RENDER_FIT else FitMode.FILL,
+                bar_color="#000000" if item.render_mode == RENDER_FIT else None,
+                video=video and not image_covers,
+                audio=item.content != VIDEO_ONLY,
+                volume=item.volume,
+                corner_radius=item.corner_radius,
+                label=_label(item) if video and not image_covers else None,
+            )
+        )
+    return layers
+
+
+def _audio_layer(layer_id: str, source: str, volume: int) -> Layer:
+    return Layer(id=layer_id, source=source, video=False, audio=True, volume=volume)
+
+
+def _extra_layer(extra: ExtraInput, stream_info: StreamInfo) -> Layer:
+    return _audio_layer(extra.key, source_of(extra.stream_id, extra.stream_url, stream_info), extra.volume)
+
+
+def _rect(box: Box | None) -> Rect | None:
+    return None if box is None else Rect(box.left, box.top, box.width, box.height)
+
+
+def _label(item: InputSpec) -> TextLabel | None:
+    label = item.label
+    if label is None:
+        return None
+    return TextLabel(text=label.text, font_size=label.font_size, color=label.color, x=label.left, y=label.top)
+
+
+def _output(output: OutputSpec, canvas: OutputSpec | None, max_fps: int) -> Output:
+    rate = 48_000 if output.audio_codec == 3 else 44_100  # OPUS runs at 48 kHz, the AAC family at 44.1
+    audio = AudioSpec(sample_rate=rate, channels=output.channels, bitrate=output.audio_bitrate)
+    video = None
+    if canvas is not None and not output.audio_only:
+        same = (output.width, output.height) == (canvas.width, canvas.height)
+        video = VideoSpec(
+            width=None if same else output.width,
+            height=None if same else output.height,
+            fps=float(min(output.fps, max_fps)),
+            bitrate=None if output.bitrate is None else max(output.bitrate, MIN_VIDEO_BITRATE),
+            crf=output.crf,
+            codec=output.video_codec,
+        )
+    push = [output.push_url] if output.push_url else []
+    return Output(stream_id=output.stream_id, video=video, audio=audio, push_urls=push)
