@@ -190,6 +190,7 @@ class ResolvedSource:
 
     spec: str
     generation: int = 0
+    loop: bool = False  # a published file stream loops unless it was published with loop=false
 
 
 # Maps a Layer.source / Canvas.image to what to open now; None = not available (the input is lost).

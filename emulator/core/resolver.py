@@ -19,7 +19,7 @@ class SourceResolverImpl:
         self._roots = roots
 
     def __call__(self, spec: str) -> ResolvedSource | None:
-        generation = 0
+        generation, loop = 0, False
         for _ in range(3):  # a mapped URL may name a stream, whose source may be a mapped URL
             if spec.startswith("stream:"):
                 stream_id = spec[len("stream:") :]
@@ -28,7 +28,7 @@ class SourceResolverImpl:
                     # Another mix's output can feed this one (its live FLV channel).
                     owner = self._registry.output_owner(stream_id)
                     return ResolvedSource(f"live:mix:{stream_id}") if owner else None
-                spec, generation = found.spec, found.generation
+                spec, generation, loop = found.spec, found.generation, found.loop
                 continue
             mapped = self._urls.lookup(spec)
             if mapped is None:
@@ -41,4 +41,4 @@ class SourceResolverImpl:
                     f"{INVALID_PREFIX}file not found inside the media roots: {spec}", generation
                 )
             spec = str(path)
-        return ResolvedSource(spec, generation)
+        return ResolvedSource(spec, generation, loop)

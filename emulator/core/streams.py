@@ -122,7 +122,7 @@ class StreamRegistry:
         """The source behind a published stream id, or None while it is not published."""
         with self._lock:
             stream = self._streams.get(stream_id)
-            return None if stream is None else ResolvedSource(stream.source, stream.generation)
+            return None if stream is None else ResolvedSource(stream.source, stream.generation, stream.loop)
 
     # ----- mix outputs: stream ids a running mix produces (kept apart from published inputs, so a mix whose
     # output id equals one of its inputs, as Tencent's output_stream_type 0 allows, still reads the anchor)

@@ -232,6 +232,8 @@ class TaskManager:
             state = inputs.get(layer.id, {})
             if state.get("state") == "live":
                 return None
+            if stream_id is not None and state.get("state", "waiting") == "waiting":
+                return None  # published and still being opened: an anchor that is there counts as up
             latest = max(latest, float(state.get("since") or task.created_at))
         return latest
 

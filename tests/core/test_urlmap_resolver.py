@@ -53,3 +53,12 @@ def test_media_roots_relative_paths_stay_inside(tmp_path: Path) -> None:
     assert roots.relative("a/b.png") == (tmp_path / "a" / "b.png").resolve()
     assert roots.relative("../etc/passwd") is None
     assert roots.relative("/etc/passwd") is None
+
+
+def test_published_streams_loop_unless_told_not_to(tmp_path: Path) -> None:
+    resolve, registry, _ = _resolver(tmp_path)
+    registry.publish("looping", "pattern:bars")
+    registry.publish("once", "pattern:bars", loop=False)
+    assert resolve("stream:looping").loop is True
+    assert resolve("stream:once").loop is False
+    assert resolve("pattern:bars").loop is False  # a layer's own source loops only if the layer says so

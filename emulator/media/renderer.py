@@ -1,0 +1,326 @@
+"""Renders a MixJob: the one object the media pipeline calls, once per output frame and per audio chunk.
+
+Inputs: each layer's spec goes through the resolver (``stream:<id>`` -> what is published now) about every
+RESOLVE_EVERY_S of media time; a new answer (another spec or generation) reopens the input, None means the
+input is lost. Layers naming the same source share one open source. ``update`` swaps the layout between two
+frames: sources whose spec did not change stay open (no re-decode, no timestamp jump).
+
+Loss, on the emulator clock (``job.input_loss_timeout``): a lost input keeps showing its last frame, then
+after the timeout shows nothing (the background shows through); None = freeze for good. While a layer with
+``freezes_canvas`` is lost, the whole picture freezes on the last composed frame. In realtime mode a source
+that ends (a file without loop) counts as lost; in fast mode it holds its last frame and reports "ended",
+and :attr:`MixRenderer.finished` turns True once every input has ended.
+Realtime calls never wait for network inputs; fast mode waits up to FAST_WAIT_S for their data at ``t``.
+
+Input states (``input_status``): waiting (nothing yet), live, lost, ended, error; ``since`` is the emulator
+clock time the input entered it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import av
+import numpy as np
+
+from emulator.core.clock import EmulatorClock
+from emulator.core.job import Layer, MixJob, ResolvedSource, SourceResolver
+from emulator.media.audio import AudioMixer
+from emulator.media.compositor import Compositor
+from emulator.media.sources import AudioFormat, Source, SourceState, open_source
+from emulator.media.sources.network import STALL_S
+
+log = logging.getLogger(__name__)
+
+RESOLVE_EVERY_S = 0.5  # media seconds between resolver checks of an input
+FAST_WAIT_S = 1.0  # fast mode: how long a network input may hold a frame up
+CLOSE_TIMEOUT_S = 3.0
+SCALE_WORKERS = min(4, os.cpu_count() or 1)  # threads scaling layers in parallel; 1 = in the caller
+CANVAS_IMAGE_ID = "__canvas__"
+
+_PLAYING = (SourceState.LIVE, SourceState.ENDED)  # ENDED only in fast mode: the last frame holds
+Key = tuple[str, bool, int]  # (resolved spec, loop, generation): what identifies an open source
+
+
+@dataclass
+class _Opened:
+    key: Key
+    source: Source
+    t0: float  # renderer media time when it was opened: the source's own time is t - t0
+    refs: int = 1
+
+
+@dataclass
+class _Input:
+    """One layer's view of its source, and what the renderer has decided about it."""
+
+    layer: Layer
+    since: float  # emulator clock: when ``state`` was entered
+    state: SourceState = SourceState.WAITING
+    error: str | None = None
+    resolved: ResolvedSource | None = None
+    key: Key | None = None
+    checked_at: float = -math.inf  # media time of the last resolver check
+    frame: av.VideoFrame | None = None  # the latest frame it showed while live
+    ever_live: bool = False
+    lost_at: float | None = None  # emulator clock: when it stopped being live (freeze deadline base)
+
+
+class MixRenderer:
+    def __init__(
+        self,
+        job: MixJob,
+        resolver: SourceResolver,
+        clock: EmulatorClock,
+        *,
+        hub: Any = None,
+        audio_rate: int = 44100,
+        audio_channels: int = 2,
+        realtime: bool = True,
+        stall_timeout: float = STALL_S,
+    ) -> None:
+        self._resolver = resolver
+        self._clock = clock
+        self._hub = hub
+        self._realtime = realtime
+        self._wait = 0.0 if realtime else FAST_WAIT_S
+        self._stall = stall_timeout
+        self._fmt = AudioFormat(audio_rate, audio_channels)
+        self._mixer = AudioMixer(self._fmt)
+        self._lock = threading.RLock()
+        self._opened: dict[Key, _Opened] = {}
+        self._inputs: list[_Input] = []
+        self._canvas_image: _Input | None = None
+        self._last_composed: av.VideoFrame | None = None
+        self._job = job
+        # Layers scale in parallel on these (swscale releases the GIL); shut down in close().
+        self._pool = ThreadPoolExecutor(SCALE_WORKERS, "mix-scale") if SCALE_WORKERS > 1 else None
+        self._compositor = Compositor(job.canvas, pool=self._pool)
+        self._apply(job)
+
+    # ----- what the pipeline calls
+    def video_frame(self, t: float) -> av.VideoFrame:
+        """The composed canvas (yuv420p, even size) at media time ``t``. Treat it as read-only: while the
+        picture is frozen the same frame comes back again."""
+        with self._lock:
+            layers = [(inp.layer, self._frame_of(inp, t)) for inp in self._inputs]
+            if self._last_composed is not None and any(
+                inp.layer.freezes_canvas and inp.ever_live and inp.state not in _PLAYING
+                for inp in self._inputs
+            ):
+                return self._last_composed
+            background = self._canvas_frame(t)
+            self._last_composed = self._compositor.compose(layers, background)
+            return self._last_composed
+
+    def audio_frame(self, t: float, samples: int) -> av.AudioFrame:
+        """Mixed audio for [t, t + samples / rate): fltp, the renderer's rate and channels."""
+        with self._lock:
+            start = round(t * self._fmt.rate)
+            reads: dict[Key, np.ndarray | None] = {}  # one read per source, shared by layers showing it twice
+            mix: list[tuple[str, np.ndarray | None, int]] = []
+            for inp in self._inputs:
+                if not inp.layer.audio:
+                    continue
+                opened = self._refresh(inp, t)
+                key = inp.key
+                if opened is not None and key is not None and key not in reads:
+                    offset = round(opened.t0 * self._fmt.rate)
+                    reads[key] = opened.source.audio_at(start - offset, samples, self._wait)
+                self._observe(inp)
+                heard = reads.get(key) if key is not None and inp.state is SourceState.LIVE else None
+                mix.append((inp.layer.id, heard, inp.layer.volume))
+            return self._mixer.mix(mix, samples)
+
+    def update(self, job: MixJob) -> None:
+        """Use ``job``'s layout from the next frame on."""
+        with self._lock:
+            self._apply(job)
+
+    def input_status(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            status = {}
+            for inp in self._inputs:
+                opened = self._opened.get(inp.key) if inp.key else None
+                source = opened.source.status if opened else None
+                status[inp.layer.id] = {
+                    "state": inp.state.value,
+                    "since": inp.since,
+                    "width": source.width if source else None,
+                    "height": source.height if source else None,
+                    "source": inp.layer.source,
+                    "resolved": inp.resolved.spec if inp.resolved else None,
+                    "error": inp.error,
+                    "level": self._mixer.levels.get(inp.layer.id, 0.0),
+                }
+            return status
+
+    def sound_levels(self) -> dict[str, float]:
+        """Layer id -> 0..100 sound level of its latest audio chunk (after volume)."""
+        with self._lock:
+            return {inp.layer.id: self._mixer.levels.get(inp.layer.id, 0.0) for inp in self._inputs}
+
+    @property
+    def mix_level(self) -> float:
+        return self._mixer.mix_level
+
+    @property
+    def finished(self) -> bool:
+        """True once every input is finite media that has ended (fast mode stops then)."""
+        with self._lock:
+            opened = [self._opened.get(inp.key) if inp.key else None for inp in self._inputs]
+            return bool(opened) and all(o is not None and o.source.finished for o in opened)
+
+    def close(self) -> None:
+        """Close every source; network threads get CLOSE_TIMEOUT_S in all to stop."""
+        with self._lock:
+            sources = [opened.source for opened in self._opened.values()]
+            self._opened.clear()
+            for inp in [*self._inputs, *([self._canvas_image] if self._canvas_image else [])]:
+                inp.key = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)  # no task is running: every compose waits for its scaling
+        for source in sources:
+            source.close(timeout=0)  # signal all first, then wait for each in the time left
+        deadline = time.monotonic() + CLOSE_TIMEOUT_S
+        for source in sources:
+            source.close(timeout=max(0.0, deadline - time.monotonic()))
+
+    # ----- layout
+    def _apply(self, job: MixJob) -> None:
+        old = list(self._inputs)
+        inputs = []
+        for layer in job.layers:
+            # Same layer (id and media), else a renamed layer showing the same media: keep its open source.
+            inp = _take(old, _identity, _identity(layer)) or _take(old, _media, _media(layer))
+            if inp is None:
+                inp = _Input(layer, since=self._clock.now())
+            inp.layer = layer
+            inputs.append(inp)
+        for gone in old:
+            self._release(gone)
+        self._inputs = inputs
+        if job.canvas != self._compositor.canvas:
+            self._compositor = Compositor(job.canvas, pool=self._pool)
+        image = self._canvas_image
+        if image is not None and image.layer.source != job.canvas.image:
+            self._release(image)
+            image = None
+        if image is None and job.canvas.image:
+            image = _Input(Layer(id=CANVAS_IMAGE_ID, source=job.canvas.image, audio=False), self._clock.now())
+        self._canvas_image = image
+        self._job = job
+
+    # ----- inputs
+    def _refresh(self, inp: _Input, t: float) -> _Opened | None:
+        """Re-resolve the input when due; (re)open its source on a new answer. Returns what is open."""
+        if t - inp.checked_at >= RESOLVE_EVERY_S or t < inp.checked_at:
+            inp.checked_at = t
+            try:
+                resolved = self._resolver(inp.layer.source)
+            except Exception as exc:
+                log.exception("resolving %s", inp.layer.source)
+                resolved = ResolvedSource(f"invalid:cannot resolve {inp.layer.source}: {exc}")
+            if resolved != inp.resolved or (resolved is not None and inp.key is None):
+                self._release(inp)
+                inp.resolved = resolved
+                if resolved is not None:
+                    inp.key = self._acquire(resolved, inp.layer.loop or resolved.loop, t)
+        return self._opened.get(inp.key) if inp.key else None
+
+    def _acquire(self, resolved: ResolvedSource, loop: bool, t: float) -> Key:
+        key = (resolved.spec, loop, resolved.generation)
+        opened = self._opened.get(key)
+        if opened is not None:
+            opened.refs += 1
+            return key
+        source = open_source(
+            resolved.spec,
+            loop=loop,
+            hub=self._hub,
+            audio=self._fmt,
+            now=self._clock.now,
+            stall_timeout=self._stall,
+        )
+        self._opened[key] = _Opened(key, source, t)
+        return key
+
+    def _release(self, inp: _Input) -> None:
+        key, inp.key = inp.key, None
+        opened = self._opened.get(key) if key else None
+        if opened is not None:
+            opened.refs -= 1
+            if opened.refs <= 0:
+                del self._opened[opened.key]
+                opened.source.close(timeout=0)  # network threads end by themselves; never wait here
+
+    def _observe(self, inp: _Input) -> None:
+        """Derive the input's state from its source (after a read) and track loss times."""
+        opened = self._opened.get(inp.key) if inp.key else None
+        if opened is None:
+            state = SourceState.LOST if inp.ever_live else SourceState.WAITING
+            error = f"{inp.layer.source} is not published" if inp.checked_at > -math.inf else None
+        else:
+            status = opened.source.status
+            state, error = status.state, status.error
+            if state is SourceState.ENDED and self._realtime:
+                state = SourceState.LOST  # a live mix sees a file that ended as an anchor that stopped
+        now = self._clock.now()
+        if state is not inp.state:
+            inp.state, inp.since = state, now
+        inp.error = error
+        if state is SourceState.LIVE:
+            inp.ever_live, inp.lost_at = True, None
+        elif inp.ever_live and inp.lost_at is None:
+            inp.lost_at = now
+
+    def _frame_of(self, inp: _Input, t: float) -> av.VideoFrame | None:
+        """What the layer shows at ``t``: its current frame, a frozen one, or nothing."""
+        opened = self._refresh(inp, t)
+        if opened is not None and inp.layer.video and opened.source.has_video:
+            frame = opened.source.video_at(t - opened.t0, self._wait)
+            self._observe(inp)
+            if frame is not None and inp.state in _PLAYING:
+                inp.frame = frame
+        else:
+            self._observe(inp)
+        if inp.state in _PLAYING:
+            return inp.frame
+        timeout = self._job.input_loss_timeout
+        if timeout is None or inp.lost_at is None or self._clock.now() - inp.lost_at < timeout:
+            return inp.frame  # frozen on the last frame (None if it never had one)
+        inp.frame = None  # past the loss timeout: the background shows through
+        return None
+
+    def _canvas_frame(self, t: float) -> av.VideoFrame | None:
+        image = self._canvas_image
+        if image is None:
+            return None
+        opened = self._refresh(image, t)
+        if opened is not None:
+            image.frame = opened.source.video_at(t - opened.t0, self._wait) or image.frame
+        return image.frame
+
+
+def _media(layer: Layer) -> tuple:
+    return (layer.source, layer.loop)
+
+
+def _identity(layer: Layer) -> tuple:
+    return (layer.id, layer.source, layer.loop)
+
+
+def _take(inputs: list[_Input], key: Callable[[Layer], tuple], value: tuple) -> _Input | None:
+    """Remove and return the first input whose layer has ``key(layer) == value``."""
+    for i, inp in enumerate(inputs):
+        if key(inp.layer) == value:
+            return inputs.pop(i)
+    return None

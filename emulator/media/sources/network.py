@@ -1,0 +1,264 @@
+"""Sources that arrive over a connection: ``http(s)://`` (files, HTTP-FLV, HLS), ``rtmp://`` pulls and
+``live:<channel>`` (FLV from the LiveHub). A background thread connects, demuxes and decodes into small
+bounded buffers, so a stalled network never blocks the caller:
+
+- video: a short queue of (media time, frame); the caller takes the latest frame due (older ones drop);
+- audio: a positioned sample ring (samples.py); what never arrived reads as silence.
+
+Timing: the first frame is placed at the caller's current media time (plus a small jitter allowance for
+live streams), later ones follow their timestamps. Live input that drifts more than a second away from the
+caller (a publisher restart, a clock running fast) is re-anchored. Finite content (a file served over HTTP,
+an HLS VOD) is paced: the thread decodes at most LOOKAHEAD seconds ahead of the caller.
+States: waiting until the first frame, live, lost once nothing arrived for STALL seconds and all that did
+has been played, or when the connection drops (the thread reconnects with back-off), ended when finite
+content is over, error while unreachable (retried with back-off too).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import av
+import numpy as np
+from av.container import InputContainer
+
+from emulator.media.errors import MediaError
+from emulator.media.sources.base import AudioFormat, Now, Source, SourceState
+from emulator.media.sources.opener import LIVE_OPTIONS, READ_TIMEOUT, open_container
+from emulator.media.sources.samples import AudioConverter, SampleBuffer
+
+log = logging.getLogger(__name__)
+
+STALL_S = 1.0  # live: no data this long -> "lost"
+JITTER_S = 0.2  # live: frames are shown this long after they arrive, to absorb network jitter
+LOOKAHEAD_S = 0.3  # finite: decode at most this far ahead of the caller
+MAX_BEHIND_S, MAX_AHEAD_S = 1.0, 2.0  # re-anchor the timeline beyond these
+VIDEO_QUEUE = 24  # frames (LOOKAHEAD at 60 fps plus slack)
+AUDIO_BUFFER_S = 4
+RETRY_S = (0.25, 2.0)  # reconnect back-off: first and longest wait
+MAX_BAD_PACKETS = 50
+
+# Opens the input; returns the container and what to call after closing it.
+Opener = Callable[[], tuple[InputContainer, Callable[[], None]]]
+
+
+class _Timeline:
+    """Maps stream timestamps to the caller's media time."""
+
+    def __init__(self, live: bool) -> None:
+        self._live = live
+        self._base: float | None = None
+
+    def place(self, seconds: float | None, caller_t: float) -> float:
+        lead = JITTER_S if self._live else 0.0
+        if seconds is None:
+            seconds = caller_t + lead - (self._base or 0.0)
+        if self._base is None:
+            self._base = caller_t + lead - seconds
+        t = seconds + self._base
+        if not caller_t - MAX_BEHIND_S <= t <= caller_t + lead + MAX_AHEAD_S:
+            self._base = caller_t + lead - seconds
+            t = caller_t + lead
+        return t
+
+
+class StreamSource(Source):
+    def __init__(
+        self,
+        spec: str,
+        opener: Opener,
+        *,
+        live: bool,
+        audio: AudioFormat,
+        now: Now = time.time,
+        stall_timeout: float = STALL_S,
+    ) -> None:
+        """``live``: a live kind (rtmp, live:) whose failures to open mean "not yet", not "error"; other
+        URLs count as live once opened when they have no duration (HTTP-FLV, live HLS)."""
+        super().__init__(spec, now=now)
+        self._opener = opener
+        self._live_kind = live
+        self._fmt = audio
+        self._stall = stall_timeout
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._queue: deque[tuple[float, av.VideoFrame]] = deque(maxlen=VIDEO_QUEUE)
+        self._current: av.VideoFrame | None = None
+        self._samples = SampleBuffer(audio.channels, audio.rate * AUDIO_BUFFER_S)
+        self._caller_t = 0.0
+        self._arrived: float | None = None  # monotonic time of the latest frame
+        self._newest = 0.0  # media time of the latest frame
+        self._thread = threading.Thread(target=self._run, name=f"source {spec[:60]}", daemon=True)
+        self._thread.start()
+
+    # ----- caller side
+    def video_at(self, t: float, wait: float = 0.0) -> av.VideoFrame | None:
+        deadline = time.monotonic() + wait
+        with self._cond:
+            self._advance(t)
+            while True:
+                # Take every frame due; the very first one shows at once (no black lead-in).
+                while self._queue and (self._queue[0][0] <= t or self._current is None):
+                    self._current = self._queue.popleft()[1]
+                if self._queue or not self.has_video or not self._waitable(deadline):
+                    break
+                self._cond.wait(min(deadline - time.monotonic(), 0.05))
+            return self._shown(self._current)
+
+    def audio_at(self, start: int, count: int, wait: float = 0.0) -> np.ndarray | None:
+        deadline = time.monotonic() + wait
+        with self._cond:
+            self._advance(start / self._fmt.rate)
+            while self.has_audio and self._samples.end < start + count and self._waitable(deadline):
+                self._cond.wait(min(deadline - time.monotonic(), 0.05))
+            if not self.has_audio:
+                return None
+            out = self._samples.read(start, count)
+            self._samples.discard_before(start)
+            return out
+
+    def _advance(self, t: float) -> None:
+        if t > self._caller_t:
+            self._caller_t = t
+            self._cond.notify_all()  # a paced producer may go on
+        self._check_stall()
+
+    def _waitable(self, deadline: float) -> bool:
+        self._check_stall()
+        return self.state in (SourceState.WAITING, SourceState.LIVE) and time.monotonic() < deadline
+
+    def _check_stall(self) -> None:
+        # Lost = nothing arrived for a while *and* the caller has played all that did arrive.
+        if self.state is SourceState.LIVE and self._arrived is not None:
+            quiet = time.monotonic() - self._arrived
+            if quiet > self._stall and self._caller_t >= self._newest:
+                self._set_state(SourceState.LOST, "no data")
+
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if timeout > 0:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("source %s: reader thread still blocked after %.1f s", self.spec, timeout)
+
+    # ----- the reader thread
+    def _run(self) -> None:
+        backoff = RETRY_S[0]
+        while not self._stop.is_set():
+            try:
+                container, release = self._opener()
+            except MediaError as exc:
+                self._on_unavailable(str(exc))
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, RETRY_S[1])
+                continue
+            backoff = RETRY_S[0]
+            try:
+                finished = self._read(container)
+            except Exception as exc:  # a broken stream must not kill the thread silently
+                log.info("source %s: reading stopped: %s", self.spec, exc)
+                finished = False
+            finally:
+                container.close()
+                release()
+            if finished:
+                self._set_state(SourceState.ENDED)
+                return
+            if self.state is SourceState.LIVE:
+                self._set_state(SourceState.LOST, "connection ended")
+            self._stop.wait(backoff)
+
+    def _on_unavailable(self, message: str) -> None:
+        if self._live_kind:  # not published (yet, or again): keep waiting/lost, say why
+            state = SourceState.WAITING if self.state is SourceState.WAITING else SourceState.LOST
+            self._set_state(state, message)
+        else:
+            self._set_state(SourceState.ERROR, message)
+
+    def _read(self, container: InputContainer) -> bool:
+        """Demux and decode until the input ends; True when finite content is complete."""
+        streams: list[Any] = [*container.streams.video[:1], *container.streams.audio[:1]]
+        self.has_video = bool(container.streams.video)
+        self.has_audio = bool(container.streams.audio)
+        if self.has_video:
+            container.streams.video[0].thread_type = "AUTO"
+        finite = not self._live_kind and bool(container.duration)
+        self.finite = finite
+        timeline = _Timeline(live=not finite)
+        converter = AudioConverter(self._fmt)
+        next_pos: int | None = None
+        bad = 0
+        for packet in container.demux(*streams):
+            if self._stop.is_set():
+                return False
+            try:
+                frames = packet.decode()
+            except av.FFmpegError:
+                bad += 1
+                if bad > MAX_BAD_PACKETS:
+                    raise MediaError("too much corrupt data") from None
+                continue
+            bad = 0
+            for frame in frames:
+                seconds = frame.time
+                samples = None if isinstance(frame, av.VideoFrame) else converter.convert(frame)
+                with self._cond:
+                    t = timeline.place(seconds, self._caller_t)
+                    if finite:
+                        self._pace(t)
+                    if samples is None:
+                        self._queue.append((t, frame))
+                    else:
+                        next_pos = self._put_audio(t, samples, next_pos)
+                    self._arrived, self._newest = time.monotonic(), t
+                    self._set_state(SourceState.LIVE)
+                    self._cond.notify_all()
+        return finite
+
+    def _pace(self, t: float) -> None:
+        while t > self._caller_t + LOOKAHEAD_S and not self._stop.is_set():
+            self._cond.wait(0.1)
+
+    def _put_audio(self, t: float, data: np.ndarray, next_pos: int | None) -> int:
+        pos = round(t * self._fmt.rate)
+        if next_pos is not None and abs(pos - next_pos) <= self._fmt.rate // 10:
+            pos = next_pos  # contiguous unless the timeline moved (timestamp jitter is not a gap)
+        self._samples.write(pos, data)
+        return pos + data.shape[1]
+
+
+def url_opener(url: str) -> Opener:
+    def opener() -> tuple[InputContainer, Callable[[], None]]:
+        return open_container(url, name=url, timeout=READ_TIMEOUT), _nothing
+
+    return opener
+
+
+def hub_opener(hub: Any, channel: str) -> Opener:
+    """Opens ``live:<channel>`` through ``hub.open_reader`` (a blocking FLV file-like object)."""
+
+    def opener() -> tuple[InputContainer, Callable[[], None]]:
+        try:
+            reader = hub.open_reader(channel, timeout=READ_TIMEOUT)
+        except Exception as exc:  # the hub's own refusal, whatever its type
+            raise MediaError(f"live channel {channel}: {exc}") from None
+        try:
+            name = f"live channel {channel}"
+            container = open_container(reader, name=name, fmt="flv", options=LIVE_OPTIONS)
+        except MediaError:
+            reader.close()
+            raise MediaError(f"live channel {channel}: nothing playable yet") from None
+        return container, reader.close
+
+    return opener
+
+
+def _nothing() -> None:
+    return None
