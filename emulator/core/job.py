@@ -72,6 +72,7 @@ class Layer:
     corner_radius: int = 0  # rounded corners, pixels (transparent outside)
     label: TextLabel | None = None
     freezes_canvas: bool = False  # when this input is lost the whole picture freezes (Tencent background)
+    keeps_alive: bool = True  # False: a decoration (logo, watermark, canvas); the idle rule ignores it
 
 
 @dataclass

@@ -224,6 +224,8 @@ class TaskManager:
         inputs = task.media_status().get("inputs", {})
         latest = task.created_at
         for layer in task.job.layers:
+            if not layer.keeps_alive:
+                continue
             stream_id = layer.source[len("stream:") :] if layer.source.startswith("stream:") else None
             if stream_id is not None and self._registry.get(stream_id) is None:
                 # The registry knows of an unpublish at once; the pipeline notices a moment later.

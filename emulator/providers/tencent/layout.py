@@ -156,6 +156,7 @@ def _window_layer(
             z=spec.layer,
             rect=Rect(x, y, w, h),
             audio=False,
+            keeps_alive=False,  # a canvas is not a stream: it never keeps an abandoned mix alive
         )
     assert facts is not None
     crop = _crop_rect(spec, facts)
@@ -171,6 +172,7 @@ def _window_layer(
         fit=FitMode.FIT,
         bar_color=None if picture else BLACK,  # watermarks keep their transparency
         audio=spec.input_type == InputType.AUDIO_VIDEO,
+        keeps_alive=not picture,
     )
 
 

@@ -74,6 +74,7 @@ def mix_job(spec: MixSpec, stream_info: StreamInfo, *, max_fps: int = DEFAULT_MA
                 rect=_rect(spec.watermark.box),
                 audio=False,
                 loop=True,
+                keeps_alive=False,
             )
         )
     return MixJob(
@@ -133,6 +134,7 @@ def _input_layers(item: InputSpec, stream_info: StreamInfo, *, draw: bool) -> li
                 fit=FitMode.STRETCH,
                 audio=False,
                 loop=True,
+                keeps_alive=False,
                 corner_radius=item.corner_radius,
                 label=_label(item) if image_covers else None,
             )
