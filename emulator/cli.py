@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = commands.add_parser("render", help="render a mix request offline to an MP4 file")
     _add_render_arguments(render)
+
+    from emulator.push import add_push_arguments
+
+    push = commands.add_parser("push", help="push a media file to an RTMP URL, as an anchor's app would")
+    add_push_arguments(push)
     return parser
 
 
@@ -81,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         from emulator.render import run_render
 
         return run_render(sys.argv[2:] if argv is None else argv[1:])
+    if args.command == "push":
+        from emulator.push import run_push
+
+        return run_push(args)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -11,7 +11,11 @@ uses ``mix_emulator``. Override ``mix_emulator_settings`` in your conftest.py to
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +59,24 @@ class EmulatorFixture(ControlClient):
         assert self.ctx.rtmp_port, "the RTMP server is off"
         suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
         return f"rtmp://{self.host}:{self.ctx.rtmp_port}/live/{stream_id}{suffix}"
+
+
+@contextmanager
+def push_rtmp(clip: Path, url: str, *, loop: bool = True) -> Iterator[subprocess.Popen[bytes]]:
+    """Push ``clip`` to ``url`` with FFmpeg's RTMP client in a child process (a real anchor) while inside.
+
+    A child process, because FFmpeg's client holds the GIL while it connects: in-process it would stall an
+    in-process emulator's RTMP server."""
+    command = [sys.executable, "-m", "emulator", "push", str(clip), url, "--until-stdin-closes"]
+    child = subprocess.Popen([*command, *([] if loop else ["--once"])], stdin=subprocess.PIPE)
+    try:
+        yield child
+    finally:
+        try:
+            child.communicate(b"", timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 @pytest.fixture(scope="session")

@@ -36,31 +36,6 @@ FAST_PROBE = {"fpsprobesize": "0", "rw_timeout": "3000000"}
 FLV_HEADER = flv_header()
 
 # Pushes a clip to an rtmp:// URL in real time, looping, until its stdin closes (then unpublishes cleanly).
-PUBLISHER = """
-import sys, threading, time, av
-url, clip = sys.argv[1], sys.argv[2]
-stop = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-src = av.open(clip)
-out = av.open(url, "w", format="flv")
-streams = {s.index: out.add_stream_from_template(s) for s in src.streams}
-start, offset = time.monotonic(), 0.0
-while not stop.is_set():
-    src.seek(0)
-    end = offset
-    for packet in src.demux():
-        if packet.dts is None or stop.is_set():
-            continue
-        at = float(packet.dts * packet.time_base) + offset
-        end = max(end, at + 0.04)
-        time.sleep(max(0.0, start + at - time.monotonic()))
-        shift = round(offset / packet.time_base)
-        packet.dts, packet.pts = packet.dts + shift, packet.pts + shift
-        packet.stream = streams[packet.stream.index]
-        out.mux(packet)
-    offset = end
-out.close()
-"""
 
 
 # -- chunk stream ---------------------------------------------------------------------------------------
@@ -153,9 +128,9 @@ async def rtmp_server(
 
 
 async def start_publisher(url: str, clip: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-c", PUBLISHER, url, str(clip), stdin=subprocess.PIPE
-    )
+    # `mix-emulator push`: FFmpeg's RTMP client in a child process, paced in real time, looping.
+    command = [sys.executable, "-m", "emulator", "push", str(clip), url, "--until-stdin-closes"]
+    return await asyncio.create_subprocess_exec(*command, stdin=subprocess.PIPE)
 
 
 async def wait_for(condition, timeout: float = 10.0) -> None:

@@ -215,8 +215,14 @@ class RtmpSession:
             raise
         self._stream_key = key
         self._publisher = self._hub.open_publisher(key)
+        # The whole query is kept: providers read their own push parameters (Tencent's mixv2=...).
         self._published = self._registry.publish(
-            key, f"live:{key}", origin="rtmp", room_id=query.get("room_id"), user_id=query.get("user_id")
+            key,
+            f"live:{key}",
+            origin="rtmp",
+            room_id=query.get("room_id"),
+            user_id=query.get("user_id"),
+            extra={"query": dict(query)},
         )
         self._stop_listening = self._registry.subscribe(self._on_registry_event)
         log.info("rtmp %s: publishing %s", self._peer, key)

@@ -1,15 +1,18 @@
-"""Auto-mix through the push URL's ``mixv2=`` parameter (the seed's 自动混流). Pushes are published straight
-into the registry with their URL query, as the RTMP ingest publishes a push."""
+"""Auto-mix through the push URL's ``mixv2=`` parameter (the seed's 自动混流). Most tests publish straight
+into the registry with the URL query, as the RTMP ingest does; the last one pushes real RTMP."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from emulator.core.job import Rect
 from emulator.core.streams import MediaInfo
+from emulator.media.clips import write_clip
 from emulator.providers.tencent.automix import AutoMixSpec, parse_mixv2
+from emulator.testing import push_rtmp
 from tests.providers.tencent.helpers import Tencent
 
 
@@ -84,3 +87,23 @@ def test_a_push_without_its_partner_mixes_nothing(tencent: Tencent) -> None:
     tencent.emu.advance_clock(60)
     time.sleep(0.2)
     assert tencent.emu.ctx.tasks.find("tencent", "1234_lewis_room") is None
+
+
+def test_real_rtmp_pushes_with_mixv2_start_the_mix(tencent: Tencent, tmp_path: Path) -> None:
+    """The seed's own push URLs, pushed with FFmpeg's RTMP client: the query reaches the auto-mix."""
+    big = write_clip(tmp_path / "big.flv", size=(160, 90), fps=10, duration=1.0, video="color:#ff0000")
+    small = write_clip(tmp_path / "small.flv", size=(160, 90), fps=10, duration=1.0, video="color:#00ff00")
+    query = "from=interactive&bizid=1234&mixv2=t_id:1;session_id:1234_lewis_room;layer:"
+    with (
+        push_rtmp(big, tencent.emu.rtmp_url("1234_lewis01") + "?" + query + "b"),
+        push_rtmp(small, tencent.emu.rtmp_url("1234_lewis02") + "?" + query + "s"),
+    ):
+        deadline = time.monotonic() + 15
+        while len(streams := tencent.emu.streams()) < 2 or not all(s["info"]["width"] for s in streams):
+            assert time.monotonic() < deadline, streams
+            time.sleep(0.05)
+        tencent.emu.advance_clock(5)
+        wait_state(tencent, active=True)
+        task = tencent.emu.ctx.tasks.find("tencent", "1234_lewis_room")
+        assert task is not None and task.output_ids == ["1234_lewis01"]
+    wait_state(tencent, active=False)

@@ -4,8 +4,6 @@ output whose sound follows the room."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ import numpy as np
 import pytest
 
 from emulator.media.clips import write_clip
+from emulator.testing import push_rtmp
 from tests.providers.zego.helpers import Zego, fixture_body
 
 TASK = "zego:12345:auto:2213699902971205739"
@@ -180,19 +179,6 @@ def test_room_left_empty_ends_the_mix_90_seconds_later(zego: Zego) -> None:
     assert zego.call("GetMixTaskInfo", TaskId="2213699902971205739")["Code"] == 110209001
 
 
-PUSH = """
-import sys, av
-out = av.open(sys.argv[1], "w", format="flv")
-src = av.open(sys.argv[2])
-streams = {s.index: out.add_stream_from_template(s) for s in src.streams}
-for packet in src.demux():
-    if packet.dts is None:
-        continue
-    packet.stream = streams[packet.stream.index]
-    out.mux(packet)
-sys.stdin.read()
-out.close()
-"""
 
 
 def test_an_rtmp_publisher_joins_the_room(zego: Zego, tmp_path: Path) -> None:
@@ -200,14 +186,11 @@ def test_an_rtmp_publisher_joins_the_room(zego: Zego, tmp_path: Path) -> None:
     assert zego.call("StartAutoMix", fixture_body("start_auto_mix.json"))["Code"] == 0
     clip = write_clip(tmp_path / "anchor.flv", size=(64, 36), fps=10, duration=1.0, tone_hz=660)
     url = zego.emu.rtmp_url("rtmp_anchor", room_id="room123", user_id="anchor")
-    publisher = subprocess.Popen([sys.executable, "-c", PUSH, url, str(clip)], stdin=subprocess.PIPE)
-    try:
+    with push_rtmp(clip, url):
         deadline = time.monotonic() + 15
         while ("rtmp_anchor", 100) not in _layers(zego) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _layers(zego) == [("a1", 100), ("rtmp_anchor", 100)]
-    finally:
-        publisher.communicate(b"", timeout=15)
     deadline = time.monotonic() + 15
     while len(_layers(zego)) > 1 and time.monotonic() < deadline:
         time.sleep(0.05)
