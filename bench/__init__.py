@@ -1,0 +1,1 @@
+"""Benchmarks of the media engine against the FFmpeg command line (``make bench``)."""

@@ -1,0 +1,184 @@
+"""Benchmark: the emulator's offline render against the FFmpeg command line on the same 2x2 composite.
+
+    python -m bench.composite [--seconds 10] [--size 1280x720] [--fps 30] [--repeat 3] [--skip-ci]
+
+Four H.264+AAC inputs (moving bars, a different tone each) are written to bench/out/ once. Then each side
+runs in its own process, so its wall time, CPU time (user+sys) and peak memory are the child's alone
+(``os.wait4``): (a) ``python -m emulator render`` of a MixJob putting the four inputs in a 2x2 grid,
+(b) ``ffmpeg`` with scale (the compositor's interpolation) + xstack + amix and the same encoder settings
+(libx264 veryfast, same bitrate, GOP and scene-cut setting, AAC). Each side runs ``--repeat`` times,
+alternating who goes first, and the best run of each is compared (the one least disturbed by other load on
+the machine). The table ends with the ratios emulator / FFmpeg; the target is a wall-time ratio of at most
+1.0. A CI-sized job (two 320x180 inputs, 5 s) is then rendered in this process and timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio_ffmpeg
+
+from emulator.core.job import AudioSpec, Canvas, Layer, MixJob, Output, Rect, VideoSpec
+from emulator.media.clips import write_clip
+from emulator.media.compositor import INTERPOLATION
+from emulator.render import MappingResolver, render
+
+OUT = Path(__file__).resolve().parent / "out"
+TONES = (440, 550, 660, 770)
+VIDEO_BITRATE = 2_000_000
+AUDIO_BITRATE = 128_000
+AUDIO_RATE = 44100
+GOP_SECONDS = 2.0
+PRESET = "veryfast"
+
+
+@dataclass
+class Measure:
+    name: str
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.composite", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the inputs (default 10)")
+    parser.add_argument("--size", default="1280x720", help="input and output size WxH (default 1280x720)")
+    parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side, best kept (default 3)")
+    parser.add_argument("--skip-ci", action="store_true", help="skip the small CI-sized job")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="where inputs and outputs go (default bench/out)"
+    )
+    args = parser.parse_args(argv)
+    width, height = (int(v) for v in args.size.split("x"))
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    inputs = make_inputs(args.out, (width, height), args.fps, args.seconds)
+    job = grid_job(len(inputs), (width, height), args.fps)
+    runs: dict[str, list[Measure]] = {"emulator": [], "ffmpeg": []}
+    for i in range(max(1, args.repeat)):  # alternate who goes first: load from elsewhere hits both alike
+        sides = [("emulator", lambda: run_emulator(args.out, job, inputs)),
+                 ("ffmpeg", lambda: run_ffmpeg(args.out, inputs, (width, height), args.fps))]  # fmt: skip
+        for name, run in sides if i % 2 == 0 else reversed(sides):
+            runs[name].append(run())
+    best = [min(measures, key=lambda m: m.wall) for measures in runs.values()]
+    print(f"\n2x2 composite, {width}x{height} {args.fps} fps, {args.seconds:g} s inputs, x264 {PRESET}")
+    print(f"(best of {len(runs['emulator'])} runs each; wall times of all runs: ", end="")
+    print("; ".join(f"{n} " + " ".join(f"{m.wall:.2f}" for m in ms) for n, ms in runs.items()) + ")")
+    print(table(best))
+    if not args.skip_ci:
+        ci = run_ci_job(args.out)
+        print(
+            f"\nCI-sized job (two 320x180 inputs, 5 s, in process): {ci.wall:.2f} s wall, {ci.cpu:.2f} s CPU"
+        )
+    return 0
+
+
+def make_inputs(folder: Path, size: tuple[int, int], fps: int, seconds: float) -> list[Path]:
+    """The four inputs, written once per size/fps/length (kept in bench/out for the next run)."""
+    paths = []
+    for tone in TONES:
+        path = folder / f"input_{size[0]}x{size[1]}_{fps}fps_{seconds:g}s_{tone}hz.mp4"
+        if not path.exists():
+            print(f"writing {path.name}", file=sys.stderr)
+            partial = path.with_name(f".{path.name}.part.mp4")
+            write_clip(partial, size=size, fps=fps, duration=seconds, tone_hz=tone, audio_rate=AUDIO_RATE)
+            partial.rename(path)
+        paths.append(path)
+    return paths
+
+
+def grid_job(count: int, size: tuple[int, int], fps: int) -> MixJob:
+    """``count`` inputs (up to 4) in a 2x2 grid on a canvas of ``size``."""
+    width, height = size
+    cell_w, cell_h = width // 2, height // 2
+    layers = [
+        Layer(f"in{i}", f"stream:in{i}", rect=Rect((i % 2) * cell_w, (i // 2) * cell_h, cell_w, cell_h))
+        for i in range(count)
+    ]
+    video = VideoSpec(fps=fps, bitrate=VIDEO_BITRATE, gop_seconds=GOP_SECONDS, preset=PRESET)
+    audio = AudioSpec(sample_rate=AUDIO_RATE, channels=2, bitrate=AUDIO_BITRATE)
+    return MixJob(Canvas(width, height), layers, [Output("bench", video, audio)])
+
+
+def run_emulator(folder: Path, job: MixJob, inputs: list[Path]) -> Measure:
+    request = folder / "job.json"
+    request.write_text(json.dumps(job.to_dict()))
+    streams = [arg for i, path in enumerate(inputs) for arg in ("--stream", f"in{i}={path}")]
+    command = [sys.executable, "-m", "emulator", "render", str(request), "-o", str(folder / "emulator.mp4")]
+    return measure("emulator", command + streams)
+
+
+def run_ffmpeg(folder: Path, inputs: list[Path], size: tuple[int, int], fps: int) -> Measure:
+    cell = f"{size[0] // 2}:{size[1] // 2}"
+    n = len(inputs)
+    # The same scaling algorithm as the compositor, so both sides do the same work.
+    scales = ";".join(f"[{i}:v]scale={cell}:flags={INTERPOLATION.lower()}[v{i}]" for i in range(n))
+    stack = "".join(f"[v{i}]" for i in range(n)) + f"xstack=inputs={n}:layout=0_0|w0_0|0_h0|w0_h0[v]"
+    mix = "".join(f"[{i}:a]" for i in range(n)) + f"amix=inputs={n}:normalize=0[a]"
+    gop = str(round(GOP_SECONDS * fps))
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-nostdin"]
+    for path in inputs:
+        command += ["-i", str(path)]
+    command += [
+        "-filter_complex", f"{scales};{stack};{mix}", "-map", "[v]", "-map", "[a]",
+        "-c:v", "libx264", "-preset", PRESET, "-b:v", str(VIDEO_BITRATE), "-maxrate", str(VIDEO_BITRATE),
+        "-bufsize", str(VIDEO_BITRATE), "-g", gop, "-keyint_min", gop, "-sc_threshold", "0",
+        "-r", str(fps), "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ar", str(AUDIO_RATE), "-ac", "2",
+        "-movflags", "+faststart", str(folder / "ffmpeg.mp4"),
+    ]  # fmt: skip
+    return measure("ffmpeg", command)
+
+
+def measure(name: str, command: list[str]) -> Measure:
+    """Run a command; its own wall time, CPU time and peak RSS (from wait4, so no other child counts)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
+    if child.returncode != 0:
+        raise SystemExit(f"{name} failed with exit code {child.returncode}: {' '.join(command)}")
+    return Measure(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def run_ci_job(folder: Path) -> Measure:
+    """Two 320x180 inputs side by side for 5 s, rendered in this process (what a CI test would do)."""
+    inputs = [folder / f"ci_{i}.mp4" for i in range(2)]
+    for path, tone in zip(inputs, TONES, strict=False):
+        if not path.exists():
+            write_clip(path, size=(320, 180), fps=25, duration=5.0, tone_hz=tone)
+    layers = [Layer(f"in{i}", f"stream:in{i}", rect=Rect(i * 160, 0, 160, 90)) for i in range(2)]
+    video = VideoSpec(fps=25, bitrate=300_000, preset=PRESET)
+    job = MixJob(Canvas(320, 90), layers, [Output("ci", video, AudioSpec())])
+    resolver = MappingResolver({f"in{i}": str(path) for i, path in enumerate(inputs)}, {})
+    before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    render(job, folder / "ci.mp4", resolver)
+    wall, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measure("ci", wall, cpu, after.ru_maxrss / 1024)
+
+
+def table(rows: list[Measure]) -> str:
+    emulator, ffmpeg = rows
+    lines = [f"{'':<18}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}"]
+    lines += [f"{m.name:<18}{m.wall:>10.2f}{m.cpu:>10.2f}{m.peak_mb:>10.0f}" for m in rows]
+    lines.append(
+        f"{'emulator/ffmpeg':<18}{emulator.wall / ffmpeg.wall:>9.2f}x{emulator.cpu / ffmpeg.cpu:>9.2f}x"
+        f"{emulator.peak_mb / ffmpeg.peak_mb:>9.2f}x"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

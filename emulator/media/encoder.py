@@ -1,0 +1,235 @@
+"""Encoding of one mix output: composed canvas frames -> H.264 (libx264), mixed audio -> AAC.
+
+An :class:`OutputEncoder` is created per :class:`~emulator.core.job.Output`. It encodes once; the packets it
+returns (:class:`EncodedPacket`, plain immutable data safe to hand to other threads) are muxed by every sink
+of that output. Sinks build their container streams from :attr:`OutputEncoder.templates`: streams of a
+private ``null`` container that carry the opened encoders' parameters (size, extradata = SPS/PPS and
+AudioSpecificConfig), so no sink ever opens an encoder of its own.
+
+Timestamps: video pts is the output frame index (time base 1/fps), audio pts the count of samples sent
+(time base 1/rate). Both only ever grow, whatever happens to the layout, so a live layout update never makes
+a timestamp jump.
+
+Sizes: H.264 in yuv420p needs even dimensions. :func:`even_size` rounds each side *down* to even, within
+2..MAX_SIDE; the compositor sizes the canvas with it too, so an odd request such as 321x241 becomes 320x240
+and an output the size of the canvas is never scaled.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+import av
+from av.audio.resampler import AudioResampler
+from av.codec.context import Flags
+from av.video.reformatter import VideoReformatter
+
+from emulator.core.job import AudioSpec, Output, VideoSpec
+from emulator.media.errors import MediaError
+
+Kind = Literal["video", "audio"]
+AAC_FRAME_SAMPLES = 1024  # the AAC encoder takes exactly this many samples per frame
+MAX_SIDE = 8192  # larger sides are clamped: a typo in a request must not allocate gigabytes
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedPacket:
+    """One encoded packet, detached from FFmpeg so several sink threads can mux copies of it."""
+
+    kind: Kind
+    data: bytes
+    pts: int | None
+    dts: int | None
+    duration: int
+    time_base: Fraction
+    keyframe: bool
+
+    @property
+    def seconds(self) -> float:
+        """Decode time (or presentation time when the encoder gave no dts) in seconds."""
+        stamp = self.dts if self.dts is not None else self.pts
+        return float((stamp or 0) * self.time_base)
+
+
+def even_size(width: int, height: int) -> tuple[int, int]:
+    """A frame size H.264 4:2:0 can encode: each side rounded down to even, within 2..MAX_SIDE."""
+    return _even_side(width), _even_side(height)
+
+
+def _even_side(side: int) -> int:
+    return min(max(2, int(side) // 2 * 2), MAX_SIDE)
+
+
+def fps_fraction(fps: float) -> Fraction:
+    """A frame rate as an exact fraction: 25 -> 25/1, 29.97 -> 30000/1001 (NTSC), 12.5 -> 25/2."""
+    if not 0 < fps <= 240:
+        raise MediaError(f"output fps must be in (0, 240], got {fps}")
+    for rate in (Fraction(round(fps)), Fraction(round(fps * 1.001) * 1000, 1001)):
+        if rate and abs(rate - Fraction(fps)) < 0.005:
+            return rate
+    return Fraction(fps).limit_denominator(1000)
+
+
+class OutputEncoder:
+    """H.264 + AAC encoders for one Output. Not thread-safe: one thread (the pipeline's encoding thread)
+    drives it; sinks only read :attr:`templates` when they open a container."""
+
+    def __init__(self, output: Output, canvas_size: tuple[int, int], *, realtime: bool) -> None:
+        if output.video is None and output.audio is None:
+            raise MediaError(f"output {output.stream_id}: neither video nor audio requested")
+        self.output = output
+        # A private muxer that never writes: it only holds the encoders and their stream parameters.
+        self._holder = av.open(os.devnull, "w", format="null")
+        self._video: av.VideoStream | None = None
+        self._audio: av.AudioStream | None = None
+        self._reformatter = VideoReformatter()
+        self._resampler: AudioResampler | None = None
+        self._next_frame = 0
+        self._audio_samples = 0
+        try:
+            if output.video is not None:
+                self._video = self._add_video(output.video, canvas_size, realtime)
+            if output.audio is not None:
+                self._audio = self._add_audio(output.audio)
+            self._holder.start_encoding()  # opens the encoders: extradata and parameters are known now
+        except MediaError:
+            self._holder.close()
+            raise
+        except (av.FFmpegError, ValueError, TypeError) as exc:
+            self._holder.close()
+            raise MediaError(f"output {output.stream_id}: cannot open the encoder: {exc}") from exc
+
+    # ----- set-up
+    def _add_video(self, spec: VideoSpec, canvas_size: tuple[int, int], realtime: bool) -> av.VideoStream:
+        width, height = even_size(spec.width or canvas_size[0], spec.height or canvas_size[1])
+        rate = fps_fraction(spec.fps)
+        stream = self._holder.add_stream("libx264", rate=rate)
+        ctx = stream.codec_context
+        ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
+        ctx.time_base = 1 / rate
+        ctx.gop_size = max(1, round(spec.gop_seconds * float(rate)))
+        # Global header: SPS/PPS go to extradata (MP4 avcC, FLV sequence header); the TS muxer of HLS
+        # re-inserts them before every keyframe by itself.
+        ctx.flags |= Flags.global_header
+        options = {
+            "preset": spec.preset,
+            "sc_threshold": "0",  # no scene-cut keyframes: the keyframe interval is exactly the GOP
+        }
+        if realtime:
+            options["tune"] = "zerolatency"  # no B-frames and no lookahead: frames leave at once
+        else:
+            ctx.thread_type = "FRAME"  # x264 frame threads: more throughput than PyAV's default slices
+        if spec.bitrate is not None:
+            ctx.bit_rate = int(spec.bitrate)
+            options["maxrate"] = str(int(spec.bitrate))
+            options["bufsize"] = str(int(spec.bitrate))  # a one-second VBV: close to constant bitrate
+        else:
+            options["crf"] = str(23 if spec.crf is None else spec.crf)
+        ctx.options = options
+        return stream
+
+    def _add_audio(self, spec: AudioSpec) -> av.AudioStream:
+        if spec.channels not in (1, 2):
+            raise MediaError(f"output {self.output.stream_id}: audio channels must be 1 or 2")
+        stream = self._holder.add_stream("aac", rate=int(spec.sample_rate))
+        ctx = stream.codec_context
+        ctx.layout = "mono" if spec.channels == 1 else "stereo"
+        ctx.time_base = Fraction(1, int(spec.sample_rate))
+        ctx.bit_rate = int(spec.bitrate)
+        ctx.flags |= Flags.global_header
+        layout = ctx.layout.name
+        self._resampler = AudioResampler("fltp", layout, int(spec.sample_rate), frame_size=AAC_FRAME_SAMPLES)
+        return stream
+
+    # ----- what sinks and the pipeline read
+    @property
+    def templates(self) -> dict[Kind, av.stream.Stream]:
+        """Streams to copy into a sink's container (``add_stream_from_template``), by kind."""
+        found: dict[Kind, av.stream.Stream] = {}
+        if self._video is not None:
+            found["video"] = self._video
+        if self._audio is not None:
+            found["audio"] = self._audio
+        return found
+
+    @property
+    def video_size(self) -> tuple[int, int] | None:
+        if self._video is None:
+            return None
+        return self._video.codec_context.width, self._video.codec_context.height
+
+    @property
+    def fps(self) -> Fraction | None:
+        return None if self._video is None else 1 / self._video.codec_context.time_base
+
+    @property
+    def frames_encoded(self) -> int:
+        return self._next_frame
+
+    def video_due(self, t: float) -> bool:
+        """Whether this output's next frame is due at media time ``t`` (outputs may differ in fps)."""
+        fps = self.fps
+        return fps is not None and self._next_frame <= t * fps + 1e-6
+
+    # ----- encoding
+    def encode_video(self, frame: av.VideoFrame) -> list[EncodedPacket]:
+        """Encode the canvas frame as this output's next frame, scaled to the output size if needed."""
+        if self._video is None:
+            return []
+        ctx = self._video.codec_context
+        if (frame.width, frame.height, frame.format.name) != (ctx.width, ctx.height, "yuv420p"):
+            frame = self._reformatter.reformat(frame, ctx.width, ctx.height, "yuv420p")
+        frame.pts = self._next_frame
+        frame.time_base = ctx.time_base
+        self._next_frame += 1
+        return self._detach("video", ctx.encode(frame))
+
+    def encode_audio(self, frame: av.AudioFrame) -> list[EncodedPacket]:
+        """Encode mixed audio (any format, rate or layout: it is resampled to the output's)."""
+        if self._audio is None or self._resampler is None:
+            return []
+        frame.pts = None  # the resampler need not follow the mixer's stamps: ours are sample counts
+        return self._encode_resampled(self._resampler.resample(frame))
+
+    def flush(self) -> list[EncodedPacket]:
+        """Drain the encoders (end of stream); the encoder is not usable afterwards."""
+        packets: list[EncodedPacket] = []
+        if self._audio is not None and self._resampler is not None:
+            packets += self._encode_resampled(self._resampler.resample(None))
+            packets += self._detach("audio", self._audio.codec_context.encode(None))
+        if self._video is not None:
+            packets += self._detach("video", self._video.codec_context.encode(None))
+        return packets
+
+    def close(self) -> None:
+        self._holder.close()
+
+    def _encode_resampled(self, frames: list[av.AudioFrame]) -> list[EncodedPacket]:
+        assert self._audio is not None
+        ctx = self._audio.codec_context
+        packets: list[EncodedPacket] = []
+        for frame in frames:
+            frame.pts = self._audio_samples
+            frame.time_base = ctx.time_base
+            self._audio_samples += frame.samples
+            packets += self._detach("audio", ctx.encode(frame))
+        return packets
+
+    @staticmethod
+    def _detach(kind: Kind, packets: list[av.Packet]) -> list[EncodedPacket]:
+        return [
+            EncodedPacket(
+                kind=kind,
+                data=bytes(p),
+                pts=p.pts,
+                dts=p.dts,
+                # x264 leaves durations unset; a video packet lasts one frame (time base 1/fps).
+                duration=p.duration or (1 if kind == "video" else 0),
+                time_base=p.time_base,
+                keyframe=p.is_keyframe,
+            )
+            for p in packets
+        ]

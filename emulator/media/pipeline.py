@@ -1,0 +1,298 @@
+"""The media pipeline of one mix task: renderer -> encoders -> sinks, driven by one tick thread.
+
+Each tick renders one canvas frame at media time ``t = k / F`` (F = the highest output fps) and pulls mixed
+audio up to the end of the tick in AAC-sized chunks, then hands both to the encoding thread (outputs.py),
+which encodes for every output whose frame is due (outputs may differ in size and fps: the canvas is
+composed once and scaled per output). Encoded packets go to each output's sinks (sinks/), which mux on
+their own threads and never hold the pipeline up.
+
+Modes: "realtime" paces ticks to the monotonic wall clock (a live stream); "fast" runs as fast as the CPU
+allows and ends by itself once every input has ended (``MixRenderer.finished``). Both end at ``duration``
+(media seconds) when one is given.
+
+Events (called on the tick thread; the TaskManager marshals them): "running" after the first frame,
+"input_state" {layer_id, state} on every input state change, and exactly one final event after the files are
+finalised: "ended" (ended by itself), "stopped" (``stop()``), or "failed" {error}.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import av
+
+from emulator.core.clock import EmulatorClock
+from emulator.core.job import MixJob, SourceResolver
+from emulator.media.encoder import AAC_FRAME_SAMPLES, OutputEncoder, even_size
+from emulator.media.errors import MediaError
+from emulator.media.outputs import Outputs, Tick
+from emulator.media.sinks import Hub, Sink, standard_sinks
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["realtime", "fast"]
+EventCallback = Callable[[str, dict[str, Any]], None]
+SinkFactory = Callable[[OutputEncoder], list[Sink]]
+
+AUDIO_ONLY_TICK_HZ = 25  # tick rate when no output has video
+DEFAULT_AUDIO = (48000, 2)  # the mixer's format when no output has audio
+MAX_LAG_S = 1.0  # realtime: further behind than this, stop trying to catch up (resync the pace)
+POLL_HZ = 10  # how often input states and sound levels are read
+STOP_SHARE_DRAIN = 0.5  # of the stop timeout: sinks may mux what is queued for this long
+
+
+class MixPipeline:
+    """Renders one MixJob to its outputs until stopped (or, in fast mode, until its inputs end)."""
+
+    def __init__(
+        self,
+        job: MixJob,
+        *,
+        task_id: str,
+        resolver: SourceResolver,
+        clock: EmulatorClock,
+        hub: Hub | None = None,
+        data_dir: Path,
+        mode: Mode = "realtime",
+        on_event: EventCallback | None = None,
+        duration: float | None = None,
+        sink_factory: SinkFactory | None = None,
+    ) -> None:
+        if mode not in ("realtime", "fast"):
+            raise ValueError(f"mode must be realtime or fast, got {mode!r}")
+        if not job.outputs:
+            raise MediaError("the job has no outputs")
+        self.task_id = task_id
+        self.mode: Mode = mode
+        self.duration = duration
+        self._job = job
+        self._output_specs = list(job.outputs)  # fixed at start: updates change the layout only
+        self._resolver = resolver
+        self._clock = clock
+        self._hub = hub
+        self._on_event = on_event
+        self._sink_factory = sink_factory or (
+            lambda encoder: standard_sinks(
+                encoder, data_dir=data_dir, task_id=task_id, hub=hub, lossless=mode == "fast"
+            )
+        )
+        self._lock = threading.Lock()
+        self._pending: MixJob | None = None
+        self._stop = threading.Event()
+        self._stop_timeout = 5.0
+        self._thread: threading.Thread | None = None
+        self._state = "starting"
+        self._error: str | None = None
+        self._outputs = Outputs(task_id)
+        self._frames = 0
+        self._media_time = 0.0
+        self._resyncs = 0
+        self._origin = 0.0  # realtime: the monotonic time of media time 0
+        self._samples = 0  # audio samples pulled from the renderer so far
+        self._latest: av.VideoFrame | None = None
+        self._inputs: dict[str, dict[str, Any]] = {}
+        self._levels: dict[str, float] = {}
+        audio = next((o.audio for o in job.outputs if o.audio is not None), None)
+        # The mixer's format: the first audio output's; other outputs resample from it.
+        self._audio_rate, self._audio_channels = (
+            (audio.sample_rate, audio.channels) if audio else DEFAULT_AUDIO
+        )
+
+    # ----- control (any thread)
+    def start(self) -> None:
+        """Start the tick thread; returns at once (sources open on that thread)."""
+        with self._lock:
+            if self._thread is not None or self._stop.is_set():
+                return
+            self._thread = threading.Thread(target=self._run, name=f"mix {self.task_id}", daemon=True)
+        self._thread.start()
+
+    def update(self, job: MixJob) -> None:
+        """Swap the layout; the next tick renders it. Outputs (files, encoders, timestamps) stay as is."""
+        with self._lock:
+            self._job = self._pending = job
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop, finalise every file and join the threads (idempotent; waits at most about ``timeout``)."""
+        with self._lock:
+            self._stop_timeout = timeout
+            self._stop.set()
+            thread = self._thread
+        if thread is None:
+            if self._state == "starting":
+                self._state = "stopped"
+            return
+        if thread is not threading.current_thread():
+            thread.join(timeout + 1.0)
+            if thread.is_alive():
+                log.warning("pipeline %s did not stop within %.1f s", self.task_id, timeout)
+
+    # ----- state (any thread)
+    @property
+    def state(self) -> str:
+        return self._state
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @property
+    def job(self) -> MixJob:
+        return self._job
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "state": self._state,
+            "error": self._error,
+            "mode": self.mode,
+            "frames": self._frames,
+            "media_time": round(self._media_time, 3),
+            "resyncs": self._resyncs,
+            "inputs": self._inputs,
+            "outputs": self._outputs.status(),
+        }
+
+    def snapshot_png(self) -> bytes | None:
+        """The latest composed frame as PNG (converted only now, on request), None before the first frame."""
+        frame = self._latest
+        if frame is None:
+            return None
+        buffer = io.BytesIO()
+        frame.to_image().save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def sound_levels(self) -> dict[str, float]:
+        return self._levels
+
+    # ----- the tick thread
+    def _run(self) -> None:
+        renderer = None
+        final = "stopped"
+        try:
+            renderer = self._open_renderer()
+            self._open_outputs()
+            final = self._loop(renderer)
+        except Exception as exc:
+            log.exception("pipeline %s failed", self.task_id)
+            self._error = str(exc) if isinstance(exc, MediaError) else f"{type(exc).__name__}: {exc}"
+            self._state = final = "failed"
+        finally:
+            self._close(renderer)
+        if final == "failed":
+            self._emit("failed", {"error": self._error})
+        else:
+            self._state = final
+            self._emit(final, {})
+
+    def _open_renderer(self) -> Any:
+        from emulator.media.renderer import MixRenderer  # imported here: the compositor pulls in numpy etc.
+
+        return MixRenderer(
+            self._job,
+            self._resolver,
+            self._clock,
+            hub=self._hub,
+            audio_rate=self._audio_rate,
+            audio_channels=self._audio_channels,
+            realtime=self.mode == "realtime",
+        )
+
+    def _open_outputs(self) -> None:
+        canvas = even_size(self._job.canvas.width, self._job.canvas.height)
+        for output in self._output_specs:
+            encoder = OutputEncoder(output, canvas, realtime=self.mode == "realtime")
+            try:
+                sinks = self._sink_factory(encoder)
+            except Exception:
+                encoder.close()
+                raise
+            self._outputs.add(encoder, sinks)
+        self._outputs.start()
+
+    def _loop(self, renderer: Any) -> str:
+        """Tick until stopped or ended; returns the final state."""
+        rates = [c.encoder.fps for c in self._outputs.chains if c.encoder.fps is not None]
+        tick_rate = max(rates) if rates else Fraction(AUDIO_ONLY_TICK_HZ)
+        poll_every = max(1, round(float(tick_rate) / POLL_HZ))
+        self._origin = time.monotonic()
+        tick = 0
+        while not self._stop.is_set():
+            t = float(tick / tick_rate)
+            if t >= (self.duration or math.inf) or (self.mode == "fast" and renderer.finished):
+                return "ended"
+            if self.mode == "realtime" and not self._wait_until(t):
+                break
+            with self._lock:
+                pending, self._pending = self._pending, None
+            if pending is not None:
+                renderer.update(pending)
+            self._render(renderer, t, float((tick + 1) / tick_rate))
+            self._frames += 1
+            if tick % poll_every == 0:
+                self._poll(renderer)
+            if tick == 0:
+                self._state = "running"
+                self._emit("running", {})
+            tick += 1
+        return "stopped"
+
+    def _wait_until(self, t: float) -> bool:
+        """Realtime pacing: sleep until media time ``t`` is due; False when stopped meanwhile."""
+        delay = self._origin + t - time.monotonic()
+        if delay > 0:
+            return not self._stop.wait(delay)
+        if -delay > MAX_LAG_S:  # far behind (an overloaded host): carry on from now rather than burst
+            self._origin -= delay
+            self._resyncs += 1
+        return True
+
+    def _render(self, renderer: Any, t: float, tick_end: float) -> None:
+        """One tick: the canvas at ``t`` and the audio up to ``tick_end``, handed to the encoding thread."""
+        chains = self._outputs.chains
+        frame = None
+        if any(c.encoder.video_size is not None for c in chains):
+            frame = self._latest = renderer.video_frame(t)
+        tick = Tick(t, frame)
+        while (
+            any("audio" in c.encoder.templates for c in chains)
+            and self._samples < tick_end * self._audio_rate
+        ):
+            tick.audio.append(renderer.audio_frame(self._samples / self._audio_rate, AAC_FRAME_SAMPLES))
+            self._samples += AAC_FRAME_SAMPLES
+        self._outputs.submit(tick, self._stop)
+        self._media_time = tick_end
+
+    def _poll(self, renderer: Any) -> None:
+        """Read input states and sound levels here, so other threads never call into the renderer."""
+        inputs = renderer.input_status()
+        for layer_id, info in inputs.items():
+            state = info.get("state")
+            if state != self._inputs.get(layer_id, {}).get("state"):
+                self._emit("input_state", {"layer_id": layer_id, "state": state})
+        self._inputs = inputs
+        self._levels = renderer.sound_levels()
+
+    def _close(self, renderer: Any) -> None:
+        """Finish encoding, let the sinks finalise their files, release the sources."""
+        self._outputs.close(self._stop_timeout, STOP_SHARE_DRAIN)
+        if renderer is not None:
+            try:
+                renderer.close()
+            except Exception:
+                log.exception("pipeline %s: closing the renderer", self.task_id)
+
+    def _emit(self, kind: str, data: dict[str, Any]) -> None:
+        if self._on_event is None:
+            return
+        try:
+            self._on_event(kind, data)
+        except Exception:
+            log.exception("pipeline %s: event handler failed on %s", self.task_id, kind)

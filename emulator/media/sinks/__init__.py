@@ -1,0 +1,46 @@
+"""Where an output's encoded packets go: recording, HLS, the LiveHub and rtmp pushes, each on its own thread.
+
+:func:`standard_sinks` is the set a running task gets; the offline render builds its own (one plain MP4).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emulator.media.encoder import OutputEncoder
+from emulator.media.sinks.base import Sink
+from emulator.media.sinks.files import HlsSink, Mp4Sink, hls_dir, recording_path, safe_name
+from emulator.media.sinks.network import Hub, LiveSink, PushSink
+
+HLS_QUEUE = 600
+LOSSLESS_WAIT_S = 10.0  # fast mode: how long a file sink may hold the pipeline up before it drops
+
+__all__ = [
+    "HlsSink",
+    "Hub",
+    "LiveSink",
+    "Mp4Sink",
+    "PushSink",
+    "Sink",
+    "hls_dir",
+    "recording_path",
+    "safe_name",
+    "standard_sinks",
+]
+
+
+def standard_sinks(
+    encoder: OutputEncoder, *, data_dir: Path, task_id: str, hub: Hub | None, lossless: bool = False
+) -> list[Sink]:
+    """Recording (if the output asks for one), HLS, the live channel ``mix:<stream id>`` and every push.
+    ``lossless`` (fast mode): the files throttle the pipeline rather than drop; network sinks never do."""
+    output, templates = encoder.output, encoder.templates
+    wait = LOSSLESS_WAIT_S if lossless else 0.0
+    sinks: list[Sink] = []
+    if output.record:
+        sinks.append(Mp4Sink(templates, recording_path(data_dir, task_id, output.stream_id), wait_s=wait))
+    sinks.append(HlsSink(templates, hls_dir(data_dir, output.stream_id), queue_size=HLS_QUEUE, wait_s=wait))
+    if hub is not None:
+        sinks.append(LiveSink(templates, hub, f"mix:{output.stream_id}"))
+    sinks += [PushSink(templates, url) for url in output.push_urls]
+    return sinks

@@ -1,0 +1,111 @@
+"""Sinks that write files: the crash-safe MP4 recording, the HLS playlist, and a plain MP4 (offline render).
+
+Layout under the data dir (docs/internals.md): ``recordings/<task slug>/<stream id>.mp4`` and
+``hls/<stream id>/index.m3u8`` with its segments. Names taken from requests are made safe for paths with
+:func:`safe_name` (the HTTP server that serves HLS must use :func:`hls_dir` too).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import av
+from av.container import OutputContainer
+
+from emulator.media.encoder import Kind
+from emulator.media.sinks.base import Sink
+
+RECORDING_QUEUE = 2000  # packets: ~20 s of 30 fps video plus audio, so a slow disk rarely drops anything
+HLS_SEGMENT_S = 1  # segments end at the first keyframe after this, so they last max(1 s, GOP)
+HLS_LIST_SIZE = 6  # segments kept in the playlist (older ones are deleted)
+HLS_PLAYLIST = "index.m3u8"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str) -> str:
+    """A file-name-safe version of an id: anything but letters, digits, ``._-`` becomes ``_``."""
+    cleaned = _UNSAFE.sub("_", name).strip(".")
+    return cleaned or "_"
+
+
+def hls_dir(data_dir: Path, stream_id: str) -> Path:
+    return data_dir / "hls" / safe_name(stream_id)
+
+
+def recording_path(data_dir: Path, task_id: str, stream_id: str) -> Path:
+    """Where a task's output is recorded; a second recording of the same task and stream gets ``-2`` ..."""
+    folder = data_dir / "recordings" / safe_name(task_id)
+    path = folder / f"{safe_name(stream_id)}.mp4"
+    number = 2
+    while path.exists():
+        path = folder / f"{safe_name(stream_id)}-{number}.mp4"
+        number += 1
+    return path
+
+
+class Mp4Sink(Sink):
+    """An MP4 file. Fragmented (``fragmented=True``): a moof+mdat goes to disk at every keyframe and at least
+    once a second, so a process killed with SIGKILL leaves a file playable up to the last fragment.
+    Otherwise a normal MP4 with the index moved to the front (faststart) when it is closed."""
+
+    def __init__(
+        self,
+        templates: dict[Kind, av.stream.Stream],
+        path: Path,
+        *,
+        fragmented: bool = True,
+        queue_size: int = RECORDING_QUEUE,
+        wait_s: float = 0.0,
+    ) -> None:
+        super().__init__(templates, queue_size=queue_size, wait_s=wait_s)
+        self.path = path
+        self.kind = "recording" if fragmented else "mp4"
+        if fragmented:
+            self._options = {
+                "movflags": "frag_keyframe+empty_moov+default_base_moof",
+                "frag_duration": "1000000",  # microseconds: long GOPs still reach the disk every second
+                "flush_packets": "1",  # each finished fragment leaves the I/O buffer at once
+            }
+        else:
+            self._options = {"movflags": "faststart"}
+
+    def describe(self) -> dict[str, Any]:
+        return {"path": str(self.path)}
+
+    def _open(self) -> OutputContainer:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return av.open(str(self.path), "w", format="mp4", options=self._options)
+
+
+class HlsSink(Sink):
+    """A live HLS playlist of MPEG-TS segments: short segments, a bounded playlist, old segments deleted,
+    and EXT-X-ENDLIST written when the output stops. Segments and playlist are written to a temporary name
+    and renamed, so a player never reads half a file."""
+
+    kind = "hls"
+
+    def __init__(
+        self, templates: dict[Kind, av.stream.Stream], folder: Path, *, queue_size: int, wait_s: float = 0.0
+    ) -> None:
+        super().__init__(templates, queue_size=queue_size, wait_s=wait_s)
+        self.folder = folder
+        self.playlist = folder / HLS_PLAYLIST
+
+    def describe(self) -> dict[str, Any]:
+        return {"path": str(self.playlist)}
+
+    def _open(self) -> OutputContainer:
+        # A previous run of the same stream id must not leave its segments in the new playlist's folder.
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        options = {
+            "hls_time": str(HLS_SEGMENT_S),
+            "hls_list_size": str(HLS_LIST_SIZE),
+            "hls_flags": "delete_segments+independent_segments+temp_file",
+            "hls_segment_filename": str(self.folder / "segment_%05d.ts"),
+        }
+        return av.open(str(self.playlist), "w", format="hls", options=options)

@@ -1,0 +1,102 @@
+"""Sinks that send FLV somewhere live: the emulator's own LiveHub channel and rtmp:// pushes.
+
+Both mux FLV into a file-like target that forwards the bytes: :class:`LiveSink` into a LiveHub publisher
+(channel ``mix:<stream id>``, which serves HTTP-FLV, RTMP play and other mixes), :class:`PushSink` into an
+:class:`~emulator.media.rtmp.client.RtmpPublisher`, the Python RTMP client. FFmpeg's own ``rtmp://`` output
+is not used: PyAV holds the GIL while it connects and handshakes, so a slow or silent server would freeze
+every thread of the emulator. The Python client's socket calls release the GIL and time out (connect,
+handshake, and every write), so a server that stalls costs that push an error and a retry, nothing else.
+
+Each sink runs on its own thread (sinks/base.py), flushes after every packet (live latency) and after an
+error reconnects with backoff, its video starting again at a keyframe.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import av
+from av.container import OutputContainer
+
+from emulator.media.encoder import Kind
+from emulator.media.rtmp.client import RtmpPublisher
+from emulator.media.sinks.base import Sink
+
+LIVE_QUEUE = 300  # packets: a few seconds; a live viewer gains nothing from older media
+PUSH_QUEUE = 300
+PUSH_TIMEOUT_S = 5.0  # connect, handshake and each write of a push
+PUSH_RETRY_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+LIVE_RETRY_S = (0.5, 1.0, 2.0, 5.0)
+_FLV_OPTIONS = {"flvflags": "no_duration_filesize", "flush_packets": "1"}
+
+
+class Target(Protocol):
+    """A write-only, unseekable byte sink PyAV can mux into; closed by the sink after the container."""
+
+    def write(self, data: bytes) -> Any: ...
+    def close(self) -> None: ...
+
+
+class Hub(Protocol):
+    """The LiveHub (emulator/media/live.py), as far as a mix output needs it."""
+
+    def open_publisher(self, channel: str) -> Target: ...
+
+
+class _FlvSink(Sink):
+    """FLV into the target :meth:`_target` opens, one target per container."""
+
+    def __init__(self, templates: dict[Kind, av.stream.Stream], *, queue_size: int) -> None:
+        super().__init__(templates, queue_size=queue_size)
+        self._out: Target | None = None
+
+    def _target(self) -> Target:
+        raise NotImplementedError
+
+    def _open(self) -> OutputContainer:
+        self._out = self._target()
+        return av.open(self._out, "w", format="flv", options=_FLV_OPTIONS)
+
+    def _closed(self, container: OutputContainer) -> None:
+        if self._out is not None:
+            out, self._out = self._out, None
+            out.close()  # PyAV never closes a file object it was given
+
+
+class LiveSink(_FlvSink):
+    """FLV into a LiveHub channel."""
+
+    kind = "live"
+    retry_delays = LIVE_RETRY_S
+
+    def __init__(
+        self, templates: dict[Kind, av.stream.Stream], hub: Hub, channel: str, *, queue_size: int = LIVE_QUEUE
+    ) -> None:
+        super().__init__(templates, queue_size=queue_size)
+        self._hub = hub
+        self.channel = channel
+
+    def describe(self) -> dict[str, Any]:
+        return {"channel": self.channel}
+
+    def _target(self) -> Target:
+        return self._hub.open_publisher(self.channel)
+
+
+class PushSink(_FlvSink):
+    """FLV over RTMP to a URL the request named (``Output.push_urls``)."""
+
+    kind = "push"
+    retry_delays = PUSH_RETRY_S
+
+    def __init__(self, templates: dict[Kind, av.stream.Stream], url: str) -> None:
+        super().__init__(templates, queue_size=PUSH_QUEUE)
+        self.url = url
+        if not url.lower().startswith("rtmp://"):  # reported, never tried: it cannot work
+            self.state, self.error = "failed", "push urls must start with rtmp:// (rtmps is not supported)"
+
+    def describe(self) -> dict[str, Any]:
+        return {"url": self.url, "attempts": self.attempts}
+
+    def _target(self) -> Target:
+        return RtmpPublisher(self.url, timeout=PUSH_TIMEOUT_S)

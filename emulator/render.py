@@ -1,0 +1,279 @@
+"""``mix-emulator render``: one mix rendered offline, as fast as the CPU allows, into an MP4 file.
+
+    mix-emulator render REQUEST.json -o OUT.mp4 [--provider tencent|zego|volcengine]
+                        [--stream ID=SOURCE]... [--url URL=SOURCE]... [--duration S]
+
+REQUEST.json is a MixJob as JSON (``MixJob.to_dict``), or with ``--provider`` a provider's own request body,
+translated by ``emulator.providers.<name>.translate(body) -> MixJob``. ``--stream`` says what ``stream:ID``
+plays; ``--url`` maps a production URL named in the request to a local source. The render uses the first
+output of the job (its size, fps, bitrates), ends when every input has ended or at ``--duration`` and writes
+a normal MP4 (index at the front) under a temporary name, renamed to OUT.mp4 only when it is complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import av
+
+from emulator.core.clock import EmulatorClock
+from emulator.core.job import MixJob, Output, ResolvedSource
+from emulator.media.errors import MediaError
+from emulator.media.pipeline import MixPipeline
+from emulator.media.sinks import Mp4Sink
+from emulator.media.sources.pattern import parse_pattern
+from emulator.media.sources.spec import parse_spec
+
+PROVIDERS = ("tencent", "zego", "volcengine")
+PROBE_TIMEOUT_S = 5.0
+PROGRESS_EVERY_S = 0.2
+FILE_WAIT_S = 30.0  # the MP4 writer may hold the render up this long before a packet is lost
+
+
+class RenderError(Exception):
+    """Bad input to the render command; the message is shown to the user as is."""
+
+
+def add_render_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "request", type=Path, help="a MixJob as JSON, or a provider request body (--provider)"
+    )
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the MP4 file to write")
+    parser.add_argument("--provider", choices=PROVIDERS, help="REQUEST.json is this provider's request body")
+    parser.add_argument(
+        "--stream", action="append", default=[], metavar="ID=SOURCE", help="what stream:ID plays (repeatable)"
+    )
+    parser.add_argument(
+        "--url", action="append", default=[], metavar="URL=SOURCE", help="map a URL to a local source"
+    )
+    parser.add_argument("--duration", type=float, help="media seconds to render (default: until inputs end)")
+
+
+def run_render(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mix-emulator render", description=__doc__.split("\n\n")[0])
+    add_render_arguments(parser)
+    options = parser.parse_args(args)
+    try:
+        if options.duration is not None and options.duration <= 0:
+            raise RenderError("--duration must be positive")
+        job = load_job(options.request, options.provider)
+        resolver = MappingResolver(_mappings(options.stream, "--stream"), _mappings(options.url, "--url"))
+        status = render(job, options.output, resolver, duration=options.duration, progress=sys.stderr)
+    except (RenderError, MediaError) as exc:
+        print(f"mix-emulator render: error: {exc}", file=sys.stderr)
+        return 1
+    seconds = status["media_time"]
+    print(f"wrote {options.output} ({seconds:.2f} s, {status['frames']} frames)", file=sys.stderr)
+    return 0
+
+
+def load_job(path: Path, provider: str | None) -> MixJob:
+    """Read REQUEST.json as a MixJob, or as a provider body through that provider's translator."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RenderError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RenderError(f"{path} is not JSON: {exc}") from None
+    if provider is None:
+        try:
+            return MixJob.from_dict(body)
+        except (TypeError, ValueError) as exc:
+            raise RenderError(f"{path} is not a MixJob: {exc}") from None
+    module_name = f"emulator.providers.{provider}"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:  # the provider exists but something it imports is missing
+            raise
+        module = None
+    translate = getattr(module, "translate", None)
+    if translate is None:
+        raise RenderError(f"provider {provider} request translation not available yet")
+    try:
+        return translate(body)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise RenderError(f"{path}: not a valid {provider} request: {exc}") from None
+
+
+class MappingResolver:
+    """A SourceResolver from the command line: ``stream:ID`` -> its --stream source, mapped URLs -> theirs."""
+
+    def __init__(self, streams: dict[str, str], urls: dict[str, str]) -> None:
+        self.streams = streams
+        self.urls = urls
+
+    def __call__(self, spec: str) -> ResolvedSource | None:
+        spec = self.urls.get(spec, spec)
+        if spec.startswith("stream:"):
+            found = self.streams.get(spec[len("stream:") :])
+            return None if found is None else ResolvedSource(self.urls.get(found, found))
+        return ResolvedSource(spec)
+
+
+def bind_streams(job: MixJob, streams: dict[str, str]) -> MixJob:
+    """Put each ``stream:ID`` layer's --stream source in the layer itself. A running task loops a published
+    stream's file (an anchor pushes without end); offline, a file plays once and the render ends with it."""
+
+    def bound(source: str) -> str:
+        return streams.get(source[len("stream:") :], source) if source.startswith("stream:") else source
+
+    layers = [dataclasses.replace(layer, source=bound(layer.source)) for layer in job.layers]
+    image = None if job.canvas.image is None else bound(job.canvas.image)
+    return dataclasses.replace(job, layers=layers, canvas=dataclasses.replace(job.canvas, image=image))
+
+
+def _mappings(items: list[str], option: str) -> dict[str, str]:
+    """``KEY=SOURCE`` pairs. URLs and sources may both hold "=", so the split is at the first "=" whose
+    right side looks like a source (a scheme such as pattern: or https://, or an existing file)."""
+    found: dict[str, str] = {}
+    for item in items:
+        splits = [i for i, char in enumerate(item) if char == "=" and 0 < i < len(item) - 1]
+        if not splits:
+            raise RenderError(f"{option} {item!r}: expected KEY=SOURCE")
+        at = next((i for i in splits if _looks_like_source(item[i + 1 :])), splits[0])
+        key, source = item[:at], item[at + 1 :]
+        if parse_spec(source).kind == "file" and Path(source).exists():
+            source = str(Path(source).resolve())  # the render may run from another directory
+        found[key] = source
+    return found
+
+
+def _looks_like_source(text: str) -> bool:
+    return text.startswith(("pattern:", "live:", "stream:", "file:", "http://", "https://", "rtmp://")) or (
+        Path(text).exists()
+    )
+
+
+def expected_duration(job: MixJob, resolver: MappingResolver) -> float | None:
+    """How long the inputs play (the longest of them), None when unknown (network sources).
+    Raises RenderError when an input never ends or is missing, since the render would then never end."""
+    longest: float | None = 0.0
+    for layer in job.layers:
+        resolved = resolver(layer.source)
+        if resolved is None:
+            stream_id = layer.source[len("stream:") :]
+            raise RenderError(
+                f"layer {layer.id}: {layer.source} has no source: pass --stream {stream_id}=SOURCE"
+            )
+        spec = parse_spec(resolved.spec)
+        if spec.kind == "invalid":
+            raise RenderError(f"layer {layer.id}: {spec.target}")
+        if spec.kind == "picture":
+            continue  # a still picture lasts as long as the rest
+        if layer.loop:
+            raise RenderError(f"layer {layer.id} loops forever: pass --duration")
+        seconds = _source_seconds(layer.id, spec.kind, spec.target, spec.params)
+        if seconds is None:
+            longest = None
+        elif longest is not None:
+            longest = max(longest, seconds)
+    return longest
+
+
+def _source_seconds(layer_id: str, kind: str, target: str, params: dict[str, str]) -> float | None:
+    if kind == "pattern":
+        seconds = parse_pattern(target, params).duration
+        if seconds is None:
+            raise RenderError(
+                f"layer {layer_id}: pattern:{target} never ends: add duration=S or pass --duration"
+            )
+        return seconds
+    if kind != "file":
+        return None  # live or network: the stream says when it ends
+    try:
+        with av.open(target, timeout=PROBE_TIMEOUT_S) as container:
+            return None if container.duration is None else container.duration / av.time_base
+    except (av.FFmpegError, OSError) as exc:
+        raise RenderError(f"layer {layer_id}: cannot open {target}: {exc}") from None
+
+
+def render(
+    job: MixJob,
+    out: Path,
+    resolver: MappingResolver,
+    *,
+    duration: float | None = None,
+    progress: TextIO | None = None,
+) -> dict[str, Any]:
+    """Render ``job`` to ``out``; returns the pipeline status. Raises RenderError/MediaError."""
+    output = job.outputs[0] if job.outputs else Output("render")
+    job = dataclasses.replace(bind_streams(job, resolver.streams), outputs=[output])
+    total = duration if duration is not None else expected_duration(job, resolver)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(f".{out.name}.part")
+    sinks: list[Mp4Sink] = []
+
+    def one_mp4(encoder: Any) -> list[Any]:
+        sinks.append(Mp4Sink(encoder.templates, partial, fragmented=False, wait_s=FILE_WAIT_S))
+        return list(sinks)
+
+    done = threading.Event()
+    pipeline = MixPipeline(
+        job,
+        task_id="render",
+        resolver=resolver,
+        clock=EmulatorClock(),
+        data_dir=out.parent,
+        mode="fast",
+        # The probed length ends the render exactly there (a still picture layer alone never ends);
+        # with network inputs (no length known) the renderer says when they are over.
+        duration=total,
+        sink_factory=one_mp4,
+        on_event=lambda kind, _: done.set() if kind in ("ended", "stopped", "failed") else None,
+    )
+    bar = _ProgressBar(progress, total)
+    pipeline.start()
+    try:
+        while not done.wait(PROGRESS_EVERY_S):
+            bar.show(pipeline.status()["media_time"])
+    finally:
+        pipeline.stop()
+        bar.close(pipeline.status()["media_time"])
+    status = pipeline.status()
+    if pipeline.state == "failed":
+        partial.unlink(missing_ok=True)
+        raise RenderError(f"the render failed: {pipeline.error}")
+    sink = sinks[0].status() if sinks else {"state": "failed", "error": "no output", "packets": 0}
+    if sink["state"] != "closed" or not sink["packets"]:
+        partial.unlink(missing_ok=True)
+        raise RenderError(f"writing {out} failed: {sink['error'] or 'nothing was rendered'}")
+    os.replace(partial, out)
+    return status
+
+
+class _ProgressBar:
+    """``[#######.......] 3.2/10.0 s  4.1x`` on stderr, redrawn in place on a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO | None, total: float | None) -> None:
+        self._stream = stream
+        self._total = total
+        self._started = time.monotonic()
+        self._tty = bool(stream is not None and stream.isatty())
+
+    def show(self, done: float, *, end: str = "") -> None:
+        if self._stream is None or not (self._tty or end):
+            return
+        speed = done / max(1e-6, time.monotonic() - self._started)
+        if self._total:
+            filled = min(self.WIDTH, int(self.WIDTH * done / self._total))
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            text = f"[{bar}] {done:.1f}/{self._total:.1f} s  {speed:.1f}x"
+        else:
+            text = f"{done:.1f} s  {speed:.1f}x"
+        self._stream.write(("\r" if self._tty else "") + text + end)
+        self._stream.flush()
+
+    def close(self, done: float) -> None:
+        self.show(done, end="\n")
