@@ -20,6 +20,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,8 +28,10 @@ import av
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, Output, ResolvedSource
+from emulator.core.streams import MediaInfo
 from emulator.media.errors import MediaError
 from emulator.media.pipeline import MixPipeline
+from emulator.media.probe import probe
 from emulator.media.sinks import Mp4Sink
 from emulator.media.sources.pattern import parse_pattern
 from emulator.media.sources.spec import parse_spec
@@ -65,8 +68,8 @@ def run_render(args: list[str]) -> int:
     try:
         if options.duration is not None and options.duration <= 0:
             raise RenderError("--duration must be positive")
-        job = load_job(options.request, options.provider)
         resolver = MappingResolver(_mappings(options.stream, "--stream"), _mappings(options.url, "--url"))
+        job = load_job(options.request, options.provider, resolver.stream_info)
         status = render(job, options.output, resolver, duration=options.duration, progress=sys.stderr)
     except (RenderError, MediaError) as exc:
         print(f"mix-emulator render: error: {exc}", file=sys.stderr)
@@ -76,8 +79,11 @@ def run_render(args: list[str]) -> int:
     return 0
 
 
-def load_job(path: Path, provider: str | None) -> MixJob:
-    """Read REQUEST.json as a MixJob, or as a provider body through that provider's translator."""
+def load_job(
+    path: Path, provider: str | None, stream_info: Callable[[str], MediaInfo | None] = lambda _: None
+) -> MixJob:
+    """Read REQUEST.json as a MixJob, or as a provider body through that provider's translator, which asks
+    ``stream_info`` what the streams it names are (Tencent's canvas is its background stream's size)."""
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -100,7 +106,7 @@ def load_job(path: Path, provider: str | None) -> MixJob:
     if translate is None:
         raise RenderError(f"provider {provider} request translation not available yet")
     try:
-        return translate(body)
+        return translate(body, stream_info)
     except (TypeError, ValueError, KeyError) as exc:
         raise RenderError(f"{path}: not a valid {provider} request: {exc}") from None
 
@@ -111,6 +117,19 @@ class MappingResolver:
     def __init__(self, streams: dict[str, str], urls: dict[str, str]) -> None:
         self.streams = streams
         self.urls = urls
+        self._probed: dict[str, MediaInfo] = {}
+
+    def stream_info(self, stream_id: str) -> MediaInfo | None:
+        """The probed media of a --stream source; None for a stream the command line does not name."""
+        source = self.streams.get(stream_id)
+        if source is None:
+            return None
+        if stream_id not in self._probed:
+            try:
+                self._probed[stream_id] = probe(self.urls.get(source, source))
+            except MediaError:
+                self._probed[stream_id] = MediaInfo()  # unknown size; the render reports the bad source
+        return self._probed[stream_id]
 
     def __call__(self, spec: str) -> ResolvedSource | None:
         spec = self.urls.get(spec, spec)

@@ -129,3 +129,46 @@ def test_the_benchmark_runs(tmp_path: Path) -> None:
     with av.open(str(tmp_path / "emulator.mp4")) as container:
         assert container.streams.video[0].codec_context.width == 160
         assert np.isclose(float(container.duration or 0) / av.time_base, 1.0, atol=0.2)
+
+
+def test_a_tencent_request_renders_with_the_background_streams_size(
+    tmp_path: Path, clip: Callable[..., Path]
+) -> None:
+    """Tencent's canvas is its background stream's size: render probes the --stream source to learn it."""
+    red = clip("red_320.mp4", size=(320, 180), fps=10, video="color:#ff0000")
+    green = clip("green_160.mp4", size=(160, 90), fps=10, video="color:#00ff00")
+    body = {
+        "timestamp": 1,
+        "eventId": 1,
+        "interface": {
+            "interfaceName": "Mix_StreamV2",
+            "para": {
+                "app_id": 1252500000,
+                "interface": "mix_streamv2.start_mix_stream_advanced",
+                "mix_stream_session_id": "room",
+                "output_stream_id": "bg",
+                "input_stream_list": [
+                    {"input_stream_id": "bg", "layout_params": {"image_layer": 1}},
+                    {
+                        "input_stream_id": "pip",
+                        "layout_params": {
+                            "image_layer": 2,
+                            "image_width": 80,
+                            "image_height": 46,
+                            "location_x": 200,
+                            "location_y": 100,
+                        },
+                    },
+                ],
+            },
+        },
+    }
+    request = tmp_path / "start.json"
+    request.write_text(json.dumps(body))
+    out = tmp_path / "tencent.mp4"
+    streams = ["--stream", f"bg={red}", "--stream", f"pip={green}"]
+    assert run_render([str(request), "-o", str(out), "--provider", "tencent", *streams]) == 0
+    frames, _ = decode(out)
+    assert (frames[0].width, frames[0].height) == (320, 180)
+    assert_rgb(frames[5], 240, 122, GREEN, 24)  # the window where the request put it
+    assert_rgb(frames[5], 60, 40, RED, 24)  # the background stream elsewhere
