@@ -70,6 +70,16 @@ def _settled(zego: Zego, flag: str) -> dict[str, Any]:
     return delivery
 
 
+def _attempted(zego: Zego, count: int) -> dict[str, Any]:
+    """The only delivery once ``count`` attempts are recorded: the receiver sees a POST before the
+    dispatcher records its answer and schedules the retry, so a test must wait before moving the clock."""
+    deadline = time.monotonic() + 10
+    while len((delivery := zego.emu.callbacks("zego")[0])["attempts"]) < count:
+        assert time.monotonic() < deadline, delivery
+        time.sleep(0.02)
+    return delivery
+
+
 def _start(zego: Zego, **extra: Any) -> None:
     zego.emu.publish("red", RED)
     body = {
@@ -128,11 +138,13 @@ def test_failed_deliveries_are_retried_on_the_emulator_clock(zego: Zego, receive
     receiver.statuses = [500, 503]
     _start(zego)
     assert receiver.next()["event"] == "mix_start"
-    [delivery] = zego.emu.callbacks("zego")
+    delivery = _attempted(zego, 1)
+    assert len(zego.emu.callbacks("zego")) == 1
     assert not delivery["delivered"] and delivery["retry_delays"] == [2, 4, 8, 16, 32]
     first_at = delivery["attempts"][0]["time"]
     zego.emu.advance_clock(2)
     assert receiver.next()["event"] == "mix_start"
+    _attempted(zego, 2)
     zego.emu.advance_clock(4)
     assert receiver.next()["event"] == "mix_start"
     delivery = _settled(zego, "delivered")
@@ -145,7 +157,8 @@ def test_delivery_gives_up_after_five_retries(zego: Zego, receiver: Receiver) ->
     receiver.statuses = [500] * 6
     _start(zego)
     receiver.next()
-    for delay in (2, 4, 8, 16, 32):
+    for attempt, delay in enumerate((2, 4, 8, 16, 32), start=1):
+        _attempted(zego, attempt)
         zego.emu.advance_clock(delay)
         receiver.next()
     delivery = _settled(zego, "gave_up")
