@@ -57,8 +57,12 @@ async def start_emulator(
 
 
 def publish_demo_streams(ctx: EmulatorContext) -> None:
+    from emulator.media.probe import probe  # synthetic sources probe in milliseconds
+
     for stream in DEMO_STREAMS:
-        ctx.registry.publish(stream["stream_id"], stream["source"], room_id=stream.get("room_id"))
+        ctx.registry.publish(
+            stream["stream_id"], stream["source"], room_id=stream.get("room_id"), info=probe(stream["source"])
+        )
 
 
 class EmulatorThread:

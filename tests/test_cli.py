@@ -51,6 +51,8 @@ def test_serve_on_a_free_port_with_demo_streams(tmp_path: Path) -> None:
         with urllib.request.urlopen(match.group(1) + "/_emulator/streams", timeout=10) as resp:
             streams = json.loads(resp.read())["streams"]
         assert {s["stream_id"] for s in streams} >= {"demo_bars", "demo_red"}
+        bars = next(s for s in streams if s["stream_id"] == "demo_bars")
+        assert (bars["info"]["width"], bars["info"]["height"]) == (640, 360)  # usable as a mix background
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
