@@ -129,7 +129,7 @@ def _decode_body(body: bytes) -> Any:
     if len(body) <= MAX_BODY_CHARS:
         try:
             return _redact_json(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
             pass
     suffix = f"... ({len(body)} bytes)" if len(body) > MAX_BODY_CHARS else ""
     return text + suffix

@@ -51,3 +51,11 @@ def test_non_json_and_huge_bodies_are_kept_as_text() -> None:
     first, second = journal.query()
     assert first.body.endswith("not json")
     assert second.body.endswith("(200000 bytes)") and len(second.body) < 70_000
+
+
+def test_deeply_nested_bodies_are_kept_as_text() -> None:
+    journal = RequestJournal()
+    _record(journal, body=b"[" * 5000, response=b'{"a":' * 3000)
+    entry = journal.query()[0]
+    assert entry.body == "[" * 5000
+    assert entry.response.startswith('{"a":')
