@@ -135,7 +135,9 @@ async def _probe(spec: str) -> MediaInfo:
 
 
 def _stream_view(ctx: EmulatorContext, stream: Any) -> dict[str, Any]:
-    return {**stream.to_dict(), "play": ctx.play_urls(stream.stream_id)}
+    # A real push is re-served to players; a control-API stream only stands in for one (mix it to watch it).
+    play = ctx.play_urls(stream.stream_id) if stream.origin == "rtmp" else None
+    return {**stream.to_dict(), "play": play}
 
 
 @routes.get("/_emulator/streams")
