@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -37,6 +38,16 @@ def _ctx(request: web.Request) -> EmulatorContext:
 
 def _ok(data: dict[str, Any], status: int = 200) -> web.Response:
     return web.json_response(data, status=status)
+
+
+DASHBOARD = Path(__file__).with_name("dashboard.html")
+
+
+@routes.get("/_emulator")
+@routes.get("/_emulator/")
+async def dashboard(request: web.Request) -> web.FileResponse:
+    """A page over this API: tasks with live snapshots, streams, faults, requests, callbacks."""
+    return web.FileResponse(DASHBOARD, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 # ----- health, reset, clock

@@ -196,3 +196,18 @@ def test_a_running_task_is_listed_with_outputs_and_snapshot(mix_emulator: Emulat
     assert png.startswith(b"\x89PNG")
     assert [t["id"] for t in mix_emulator.tasks()] == ["test:t1"]
     mix_emulator.request("DELETE", "/_emulator/tasks/test:t1")
+
+
+def test_dashboard_page_is_served(mix_emulator: EmulatorFixture) -> None:
+    for path in ("/_emulator", "/_emulator/"):
+        with urllib.request.urlopen(mix_emulator.url + path, timeout=10) as resp:
+            assert resp.headers.get_content_type() == "text/html"
+            page = resp.read().decode()
+        assert "<title>mix-emulator</title>" in page
+        for endpoint in (
+            "/_emulator/health",
+            "/_emulator/tasks",
+            "/_emulator/streams",
+            "/_emulator/requests",
+        ):
+            assert endpoint in page  # the page reads the JSON API, nothing else
