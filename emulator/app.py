@@ -19,7 +19,7 @@ from emulator.context import EmulatorContext
 from emulator.control.routes import CTX, add_control_routes
 from emulator.control.validation import FieldError, json_error
 from emulator.core.tasks import PipelineFactory
-from emulator.providers import PROVIDER_MODULES, detect_provider, load_providers
+from emulator.providers import detect_provider, load_providers
 from emulator.providers.base import ACTION_KEY, PROVIDER_KEY
 
 log = logging.getLogger(__name__)
@@ -60,17 +60,13 @@ async def _root(request: web.Request) -> web.StreamResponse:
         )
     provider = ctx.providers.get(name)
     if provider is None:
-        return _not_implemented(name)
+        mounted = ", ".join(sorted(ctx.providers)) or "none"
+        return json_error(
+            501,
+            "ProviderNotImplemented",
+            f"the {name} provider is not implemented in this emulator (implemented: {mounted})",
+        )
     return await provider.handle_root(request)
-
-
-def _not_implemented(name: str) -> web.Response:
-    return json_error(
-        501,
-        "ProviderNotImplemented",
-        f"the {name} provider is not implemented in this emulator yet "
-        f"(implemented: {', '.join(sorted(PROVIDER_MODULES))} where present)",
-    )
 
 
 @web.middleware

@@ -211,3 +211,15 @@ def test_dashboard_page_is_served(mix_emulator: EmulatorFixture) -> None:
             "/_emulator/requests",
         ):
             assert endpoint in page  # the page reads the JSON API, nothing else
+
+
+def test_a_provider_that_is_not_mounted_gets_a_clear_json_error(mix_emulator: EmulatorFixture) -> None:
+    providers = mix_emulator.ctx.providers
+    volcengine = providers.pop("volcengine")
+    try:
+        code, answer = _raw(mix_emulator, "POST", "/?Action=CreateCloudMixTask&Version=2023-01-01", b"{}")
+    finally:
+        providers["volcengine"] = volcengine
+    assert code == 501
+    assert answer["error"]["code"] == "ProviderNotImplemented"
+    assert "volcengine" in answer["error"]["message"]
