@@ -58,6 +58,9 @@ class CallbackDispatcher:
         self._deliveries: deque[Delivery] = deque(maxlen=MAX_KEPT)
         self._session: aiohttp.ClientSession | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        # One POST at a time per URL, first come first served: a receiver sees events in the order they
+        # happened (prepare before runing), as providers' queues deliver them.
+        self._url_locks: dict[str, tuple[asyncio.Lock, int]] = {}  # url -> (lock, deliveries using it)
 
     def send(
         self,
@@ -112,7 +115,17 @@ class CallbackDispatcher:
     async def _attempt(self, delivery: Delivery) -> None:
         if delivery.delivered or delivery.gave_up:
             return
-        status, error = await self._post(delivery)
+        lock, users = self._url_locks.get(delivery.url, (asyncio.Lock(), 0))
+        self._url_locks[delivery.url] = (lock, users + 1)
+        try:
+            async with lock:
+                status, error = await self._post(delivery)
+        finally:
+            lock, users = self._url_locks[delivery.url]
+            if users == 1:
+                del self._url_locks[delivery.url]  # nobody else waits: keep the map small
+            else:
+                self._url_locks[delivery.url] = (lock, users - 1)
         delivery.attempts.append(Attempt(self._clock.now(), status, error))
         if status is not None and 200 <= status < 300:
             delivery.delivered = True
