@@ -42,25 +42,51 @@ class AudioMixer:
 
     def __init__(self, fmt: AudioFormat) -> None:
         self.format = fmt
-        self.levels: dict[str, float] = {}  # layer id -> 0..100, of the latest chunk
-        self.mix_level = 0.0
+        # The latest chunk, as heard: levels are measured from it only when asked (they are read a few
+        # times a second, chunks are mixed dozens of times).
+        self._heard: list[tuple[str, np.ndarray | None]] = []
+        self._mixed: np.ndarray | None = None
+        self._levels: dict[str, float] | None = {}
+        self._mix_level: float | None = 0.0
+
+    @property
+    def levels(self) -> dict[str, float]:
+        """Layer id -> 0..100 sound level of its latest chunk (after volume, before clipping)."""
+        if self._levels is None:
+            self._levels = {
+                layer_id: 0.0 if samples is None else sound_level(rms_dbfs(samples))
+                for layer_id, samples in self._heard
+            }
+        return self._levels
+
+    @property
+    def mix_level(self) -> float:
+        """0..100 sound level of the latest mixed chunk."""
+        if self._mix_level is None:
+            self._mix_level = 0.0 if self._mixed is None else sound_level(rms_dbfs(self._mixed))
+        return self._mix_level
 
     def mix(self, inputs: Sequence[tuple[str, np.ndarray | None, int]], count: int) -> av.AudioFrame:
         """Mix ``(layer id, samples or None, volume %)`` into one ``count``-sample fltp frame. ``samples``
-        are (channels, count) float32 in the mixer's format; None = nothing to hear (level 0)."""
-        mixed = np.zeros((self.format.channels, count), np.float32)
-        levels: dict[str, float] = {}
+        are (channels, count) float32 in the mixer's format; None = nothing to hear (level 0). The mixer
+        keeps the arrays until the next chunk (to measure levels): callers must not change them."""
+        mixed: np.ndarray | None = None
+        heard: list[tuple[str, np.ndarray | None]] = []
         for layer_id, samples, volume in inputs:
             gain = min(max(volume, 0), MAX_VOLUME) / 100
             if samples is None or gain == 0:
-                levels[layer_id] = 0.0
+                heard.append((layer_id, None))
                 continue
             scaled = samples if gain == 1 else samples * np.float32(gain)
-            levels[layer_id] = sound_level(rms_dbfs(scaled))
-            mixed += scaled
+            heard.append((layer_id, scaled))
+            if mixed is None:
+                mixed = scaled.copy()
+            else:
+                mixed += scaled
+        if mixed is None:
+            mixed = np.zeros((self.format.channels, count), np.float32)
         np.clip(mixed, -1.0, 1.0, out=mixed)
-        self.levels = levels
-        self.mix_level = sound_level(rms_dbfs(mixed))
+        self._heard, self._mixed, self._levels, self._mix_level = heard, mixed, None, None
         frame = av.AudioFrame.from_ndarray(mixed, format="fltp", layout=self.format.layout)
         frame.sample_rate = self.format.rate
         return frame

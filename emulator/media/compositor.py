@@ -9,32 +9,44 @@ Sizes: the canvas is rounded *down* to even dimensions (H.264 4:2:0 needs them; 
 :func:`even_size`, which the encoder applies to output sizes too. Layer rects may have any position and
 size: at odd positions a layer's chroma starts on the 2x2 cell holding its top-left pixel (a one-pixel
 colour fringe at most); crop origins are rounded down to even for the same reason. Layers partly or wholly
-outside the canvas are clipped, and only the visible part is scaled.
+outside the canvas are clipped, and only the visible part is scaled (placement.py). A layer's frame may
+come already scaled (:class:`~emulator.media.placement.Scaled`, from a file source's thread): used as is
+while its placement still matches the layout.
+
+Canvas frames are drawn into a small pool of frames, reused once nobody holds them any more: a fresh
+1280x720 frame per tick costs more in page faults (the kernel zeroing new memory) than drawing it. A reused
+frame last drawn with the same opaque layer rects over the same background only gets those rects redrawn.
 """
 
 from __future__ import annotations
 
-import math
+import sys
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
-from PIL import Image, ImageDraw, ImageFont
 
-from emulator.core.job import Canvas, FitMode, Layer, Rect, TextLabel
+from emulator.core.job import Canvas, Layer, Rect, TextLabel
 from emulator.media.errors import MediaError
-from emulator.media.sources.frames import YUV, YUVA, format_has_alpha, plane_views, rgb_to_yuv
+from emulator.media.placement import (
+    INTERPOLATION,
+    Placement,
+    Prescaler,
+    Scaled,
+    geometry_key,
+    place,
+    scale_visible,
+)
+from emulator.media.sources.frames import YUV, YUVA, plane_views, rgb_to_yuv
 from emulator.media.sources.spec import parse_color
 
 MAX_SIDE = 8192  # canvas sides beyond this are clamped: a typo must not allocate gigabytes
-# One thread per scale: the encoder's and decoders' threads already use the cores, and swscale's own pool
-# only added synchronisation (measured on the 2x2 720p grid: less CPU and wall time than "auto").
-SCALER_THREADS = 1
-INTERPOLATION = "BILINEAR"  # measured ~15 % cheaper than bicubic here; plenty for 2:1 grids and logos
+POOL_FRAMES = 8  # canvas frames kept for reuse: the encoder's queue, the one encoding, the latest shown
 MAX_LABEL_CHARS = 256
 # Fonts with CJK glyphs tried before Pillow's bundled Latin font (labels are often Chinese).
 CJK_FONTS = (
@@ -45,6 +57,9 @@ CJK_FONTS = (
 )
 
 Planes = list[np.ndarray]
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -64,116 +79,6 @@ def rgba_of(text: str | None, default: str) -> tuple[int, int, int, int]:
 def color_yuv(text: str | None, default: str = "#000000") -> tuple[int, int, int]:
     r, g, b, _ = rgba_of(text, default)
     return rgb_to_yuv((r, g, b))
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where and how one layer's source lands on the canvas (depends on layout + source size only)."""
-
-    src_box: tuple[int, int, int, int] | None  # x0, y0, x1, y1 in source pixels; None = the whole frame
-    size: tuple[int, int]  # scaled size of the visible part
-    at: tuple[int, int]  # canvas position of the visible part (>= 0)
-    mask: np.ndarray | None  # uint8 alpha (opacity x rounded corners) over the visible part; None = opaque
-    bars: tuple[int, int, int, int] | None  # canvas rect (x, y, w, h) filled with bar_color first
-    rect: tuple[int, int, int, int]  # the layer's destination rect, resolved (labels are placed in it)
-
-
-def place(layer: Layer, src_w: int, src_h: int, canvas_w: int, canvas_h: int) -> Placement | None:
-    """Resolve crop, rect and fit for a source of this size; None when nothing would be visible."""
-    x0, y0, x1, y1 = 0, 0, src_w, src_h
-    if layer.crop is not None:
-        c = layer.crop
-        x0, y0 = _clamp(c.x, 0, src_w) & ~1, _clamp(c.y, 0, src_h) & ~1
-        x1 = src_w if c.w is None else _clamp(c.x + c.w, 0, src_w)
-        y1 = src_h if c.h is None else _clamp(c.y + c.h, 0, src_h)
-        if x1 <= x0 or y1 <= y0:
-            return None  # the crop misses the source
-    cw, ch = x1 - x0, y1 - y0
-    r = layer.rect or Rect(0, 0, canvas_w, canvas_h)
-    w, h = r.w, r.h
-    if w is None and h is None:
-        w, h = cw, ch
-    elif w is None:
-        w = max(1, round(h * cw / ch))  # type: ignore[operator]
-    elif h is None:
-        h = max(1, round(w * ch / cw))
-    if w <= 0 or h <= 0:
-        return None
-    rect = (r.x, r.y, w, h)
-    box = (float(x0), float(y0), float(x1), float(y1))
-    image = rect
-    bars = None
-    if layer.fit is FitMode.FIT:
-        scale = min(w / cw, h / ch)
-        iw, ih = max(1, round(cw * scale)), max(1, round(ch * scale))
-        image = (r.x + (w - iw) // 2, r.y + (h - ih) // 2, iw, ih)
-        if layer.bar_color is not None:
-            bars = _clip_rect(rect, canvas_w, canvas_h)
-    elif layer.fit is FitMode.FILL:
-        scale = max(w / cw, h / ch)
-        dx, dy = (cw - w / scale) / 2, (ch - h / scale) / 2  # centred overflow, in source pixels
-        box = (x0 + dx, y0 + dy, x1 - dx, y1 - dy)
-    visible = _clip_rect(image, canvas_w, canvas_h)
-    if visible is None:
-        return Placement(None, (0, 0), (0, 0), None, bars, rect) if bars else None
-    ix, iy, iw, ih = image
-    vx, vy, vw, vh = visible
-    # The source region behind the visible part (proportional), snapped to whole (even-origin) pixels.
-    sx, sy = (box[2] - box[0]) / iw, (box[3] - box[1]) / ih
-    bx0 = math.floor(box[0] + (vx - ix) * sx + 1e-6) & ~1
-    by0 = math.floor(box[1] + (vy - iy) * sy + 1e-6) & ~1
-    bx1 = min(src_w, max(bx0 + 1, math.ceil(box[0] + (vx + vw - ix) * sx - 1e-6)))
-    by1 = min(src_h, max(by0 + 1, math.ceil(box[1] + (vy + vh - iy) * sy - 1e-6)))
-    src_box = None if (bx0, by0, bx1, by1) == (0, 0, src_w, src_h) else (bx0, by0, bx1, by1)
-    mask = _mask(iw, ih, layer.corner_radius, layer.opacity)
-    if mask is not None:
-        mask = mask[vy - iy : vy - iy + vh, vx - ix : vx - ix + vw]
-    return Placement(src_box, (vw, vh), (vx, vy), mask, bars, rect)
-
-
-def _clamp(value: int, lo: int, hi: int) -> int:
-    return min(max(value, lo), hi)
-
-
-Box = tuple[int, int, int, int]
-
-
-def _clip_rect(rect: Box, canvas_w: int, canvas_h: int) -> Box | None:
-    x, y, w, h = rect
-    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + w, canvas_w), min(y + h, canvas_h)
-    return (x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
-
-
-@lru_cache(maxsize=64)
-def _mask(width: int, height: int, radius: int, opacity: float) -> np.ndarray | None:
-    """Alpha for rounded corners (anti-aliased) times opacity; None when fully opaque."""
-    opacity = min(max(opacity, 0.0), 1.0)
-    radius = min(max(radius, 0), width // 2, height // 2)
-    if radius == 0 and opacity >= 1.0:
-        return None
-    alpha = np.full((height, width), 255.0 * opacity, np.float32)
-    if radius:
-        ramp = np.arange(radius, dtype=np.float32) + 0.5
-        dist = np.hypot(*np.meshgrid(radius - ramp, radius - ramp))  # from the corner circle's centre
-        corner = np.clip(radius - dist + 0.5, 0.0, 1.0) * 255.0 * opacity
-        alpha[:radius, :radius] = corner
-        alpha[:radius, width - radius :] = corner[:, ::-1]
-        alpha[height - radius :, :radius] = corner[::-1, :]
-        alpha[height - radius :, width - radius :] = corner[::-1, ::-1]
-    return np.rint(alpha).astype(np.uint8)
-
-
-def crop_frame(frame: av.VideoFrame, box: tuple[int, int, int, int]) -> av.VideoFrame:
-    """A new yuv420p/yuva420p frame holding ``box`` (even origin) of ``frame``."""
-    fmt = YUVA if format_has_alpha(frame.format.name) else YUV
-    if frame.format.name != fmt:
-        frame = frame.reformat(format=fmt)
-    x0, y0, x1, y1 = box
-    out = av.VideoFrame(x1 - x0, y1 - y0, fmt)
-    for i, (src, dst) in enumerate(zip(plane_views(frame), plane_views(out), strict=True)):
-        div = 2 if i in (1, 2) else 1
-        dst[...] = src[y0 // div : y0 // div + dst.shape[0], x0 // div : x0 // div + dst.shape[1]]
-    return out
 
 
 def blend(dst: np.ndarray, src: np.ndarray, alpha: np.ndarray) -> None:
@@ -213,6 +118,8 @@ def fill(out: Planes, rect: tuple[int, int, int, int], yuv: tuple[int, int, int]
 
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    from PIL import ImageFont  # Pillow is imported when a label is drawn: faster start-up
+
     for path in CJK_FONTS:
         try:
             return ImageFont.truetype(path, size)
@@ -224,6 +131,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 @lru_cache(maxsize=64)
 def render_label(text: str, font_size: int, color: str, background: str | None) -> tuple[Planes, np.ndarray]:
     """A label drawn once with Pillow: its yuv planes and luma-sized alpha."""
+    from PIL import Image, ImageDraw
+
     font = _font(max(4, min(font_size, 512)))
     text = text[:MAX_LABEL_CHARS]
     _, _, right, bottom = font.getbbox(text or " ")
@@ -249,10 +158,12 @@ class _Slot:
     planes: Planes | None = None
     stale: bool = True  # planes do not show (frame, placement) yet
 
-    def want(self, frame: av.VideoFrame, placement: Placement) -> None:
+    def want(self, frame: av.VideoFrame, placement: Placement, scaled: Scaled | None = None) -> None:
         if frame is not self.frame or placement is not self.placement:
             # A source repeating its frame (lower fps, a still) keeps its scaled planes.
             self.frame, self.placement, self.stale = frame, placement, True
+            if scaled is not None and scaled.fits(placement):  # scaled ahead for this very layout
+                self.planes, self.stale = plane_views(scaled.frame), False
 
 
 def _label_key(label: TextLabel) -> tuple[str, int, str, str | None]:
@@ -262,7 +173,8 @@ def _label_key(label: TextLabel) -> tuple[str, int, str, str | None]:
 class Compositor:
     """Turns (layer, current frame) pairs into canvas frames. One per running layout; not thread-safe.
 
-    ``compose`` returns a new yuv420p ``av.VideoFrame`` of :attr:`size` each call; callers may keep it."""
+    ``compose`` returns a yuv420p ``av.VideoFrame`` of :attr:`size`, not the same as any other one still
+    referenced: callers may keep it (it is reused only once every reference to it is gone)."""
 
     def __init__(
         self, canvas: Canvas, *, pool: Executor | None = None, interpolation: str = INTERPOLATION
@@ -276,25 +188,35 @@ class Compositor:
         self._base: tuple[av.VideoFrame | None, Planes] | None = None
         self._placements: dict[tuple, Placement | None] = {}
         self._slots: dict[tuple, _Slot] = {}  # per layer (and the background): scaler + last result
+        self._frames: list[av.VideoFrame] = []  # canvas frames for reuse, at most POOL_FRAMES
+        self._covers: list[tuple | None] = []  # per pooled frame: the base and the opaque rects it holds
+
+    def prescaler(self, layer: Layer) -> Prescaler:
+        """Scaling for ``layer`` as this compositor would do it, to run on a source's own thread."""
+        return Prescaler(layer, self.size, self._interpolation)
+
+    def geometry_key(self, layer: Layer) -> tuple:
+        """What :meth:`prescaler` depends on: equal keys, interchangeable prescalers."""
+        return geometry_key(layer) + self.size
 
     def compose(
-        self, layers: Sequence[tuple[Layer, av.VideoFrame | None]], background: av.VideoFrame | None = None
+        self,
+        layers: Sequence[tuple[Layer, av.VideoFrame | Scaled | None]],
+        background: av.VideoFrame | None = None,
     ) -> av.VideoFrame:
         """Draw ``layers`` (frame None = nothing to show) by z, ties in list order, over the background
         colour and ``background`` (the canvas image's frame, stretched)."""
-        out = av.VideoFrame(self.size[0], self.size[1], YUV)
-        planes = plane_views(out)
-        for dst, src in zip(planes, self._base_planes(background), strict=True):
-            np.copyto(dst, src)
         used: dict[tuple, _Slot] = {}
         drawn: list[tuple[Layer, Placement, _Slot]] = []
-        for index, (layer, frame) in sorted(enumerate(layers), key=lambda item: (item[1][0].z, item[0])):
-            if frame is None or not layer.video:
+        for index, (layer, item) in sorted(enumerate(layers), key=lambda item: (item[1][0].z, item[0])):
+            if item is None or not layer.video:
                 continue
+            scaled = item if isinstance(item, Scaled) else None
+            frame = item.source if isinstance(item, Scaled) else item
             placement = self._placement(layer, frame)
             if placement is not None:
                 used[(index, layer.id)] = slot = self._slots.get((index, layer.id)) or _Slot()
-                slot.want(frame, placement)
+                slot.want(frame, placement, scaled)
                 drawn.append((layer, placement, slot))
         self._slots = used  # only what this frame uses stays cached
         stale = [slot for slot in used.values() if slot.stale]
@@ -303,6 +225,16 @@ class Compositor:
         else:
             for slot in stale:
                 self._scale(slot)
+        base = self._base_planes(background)
+        out, pooled = self._canvas_frame()
+        planes = plane_views(out)
+        cover = _opaque_cover(base, drawn)
+        if cover is None or pooled is None or not _same_cover(self._covers[pooled], cover):
+            for dst, src in zip(planes, base, strict=True):
+                np.copyto(dst, src)
+        if pooled is not None:
+            # Drawn again with the same opaque rects over the same base, the rest of it is still the base.
+            self._covers[pooled] = cover
         for layer, placement, slot in drawn:
             if placement.bars is not None:
                 fill(planes, placement.bars, color_yuv(layer.bar_color))
@@ -318,17 +250,24 @@ class Compositor:
                 put(planes, text, x, y, text_alpha)
         return out
 
+    def _canvas_frame(self) -> tuple[av.VideoFrame, int | None]:
+        """A frame to draw the canvas into and its index in the pool: a pooled one nobody holds any more,
+        else a new one (pooled while the pool has room)."""
+        for index in range(len(self._frames)):
+            # Two references (the pool's and getrefcount's argument): no caller kept it.
+            if sys.getrefcount(self._frames[index]) == 2:
+                frame = self._frames[index]
+                frame.make_writable()  # copies should FFmpeg (an encoder) still hold its buffer
+                return frame, index
+        frame = av.VideoFrame(self.size[0], self.size[1], YUV)
+        if len(self._frames) >= POOL_FRAMES:
+            return frame, None
+        self._frames.append(frame)
+        self._covers.append(None)
+        return frame, len(self._frames) - 1
+
     def _placement(self, layer: Layer, frame: av.VideoFrame) -> Placement | None:
-        key = (
-            layer.rect and (layer.rect.x, layer.rect.y, layer.rect.w, layer.rect.h),
-            layer.crop and (layer.crop.x, layer.crop.y, layer.crop.w, layer.crop.h),
-            layer.fit,
-            layer.bar_color is not None,
-            layer.opacity,
-            layer.corner_radius,
-            frame.width,
-            frame.height,
-        )
+        key = (*geometry_key(layer), frame.width, frame.height)
         if key not in self._placements:
             if len(self._placements) > 256:  # layouts churn through many sizes: start over
                 self._placements.clear()
@@ -337,19 +276,9 @@ class Compositor:
 
     def _scale(self, slot: _Slot) -> None:
         """Crop and scale the slot's wanted frame to its placement (the visible part of the layer)."""
-        frame, placement = slot.frame, slot.placement
-        assert frame is not None and placement is not None
-        if placement.size[0] == 0:  # only bars show
-            slot.planes = None
-            return
-        source = frame if placement.src_box is None else crop_frame(frame, placement.src_box)
-        fmt = YUVA if format_has_alpha(source.format.name) else YUV
-        width, height = placement.size
-        if (source.width, source.height, source.format.name) != (width, height, fmt):
-            source = slot.scaler.reformat(
-                source, width, height, fmt, interpolation=self._interpolation, threads=SCALER_THREADS
-            )
-        slot.planes, slot.stale = plane_views(source), False
+        assert slot.frame is not None and slot.placement is not None
+        scaled = scale_visible(slot.frame, slot.placement, slot.scaler, self._interpolation)
+        slot.planes, slot.stale = (None if scaled is None else plane_views(scaled)), False
 
     def _base_planes(self, background: av.VideoFrame | None) -> Planes:
         if self._base is not None and self._base[0] is background:
@@ -369,6 +298,22 @@ class Compositor:
                 put(planes, slot.planes, 0, 0, slot.planes[3] if len(slot.planes) == 4 else None)
         self._base = (background, planes)
         return planes
+
+
+def _opaque_cover(base: Planes, drawn: list[tuple[Layer, Placement, _Slot]]) -> tuple | None:
+    """(base, rects) when every layer drawn is an opaque picture (no alpha, mask, bars or label)."""
+    rects = []
+    for layer, placement, slot in drawn:
+        if slot.planes is None or len(slot.planes) == 4 or placement.mask is not None:
+            return None
+        if placement.bars is not None or layer.label is not None:
+            return None
+        rects.append((placement.at, placement.size))
+    return base, rects
+
+
+def _same_cover(held: tuple | None, cover: tuple) -> bool:
+    return held is not None and held[0] is cover[0] and held[1] == cover[1]
 
 
 def _multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -95,6 +95,8 @@ class OutputEncoder:
             if output.audio is not None:
                 self._audio = self._add_audio(output.audio)
             self._holder.start_encoding()  # opens the encoders: extradata and parameters are known now
+            # Per frame, as a float: Fraction arithmetic on every tick costs more than the comparison.
+            self._fps = None if self._video is None else float(1 / self._video.codec_context.time_base)
         except MediaError:
             self._holder.close()
             raise
@@ -171,8 +173,7 @@ class OutputEncoder:
 
     def video_due(self, t: float) -> bool:
         """Whether this output's next frame is due at media time ``t`` (outputs may differ in fps)."""
-        fps = self.fps
-        return fps is not None and self._next_frame <= t * fps + 1e-6
+        return self._fps is not None and self._next_frame <= t * self._fps + 1e-6
 
     # ----- encoding
     def encode_video(self, frame: av.VideoFrame) -> list[EncodedPacket]:

@@ -74,6 +74,7 @@ class Outputs:
 
     def __init__(self, name: str) -> None:
         self.chains: list[OutputChain] = []
+        self.video = self.audio = False  # whether any output has video, audio
         self._name = name
         self._queue: queue.Queue[Tick | None] = queue.Queue(maxsize=QUEUE_TICKS)
         self._thread: threading.Thread | None = None
@@ -83,6 +84,8 @@ class Outputs:
         for sink in sinks:
             sink.start(f"{sink.kind} {encoder.output.stream_id}")
         self.chains.append(OutputChain(encoder, sinks))
+        self.video = self.video or encoder.video_size is not None
+        self.audio = self.audio or "audio" in encoder.templates
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name=f"encode {self._name}", daemon=True)

@@ -1,14 +1,14 @@
 """The media pipeline of one mix task: renderer -> encoders -> sinks, driven by one tick thread.
 
 Each tick renders one canvas frame at media time ``t = k / F`` (F = the highest output fps) and pulls mixed
-audio up to the end of the tick in AAC-sized chunks, then hands both to the encoding thread (outputs.py),
+audio up to the end of the tick in one chunk, then hands both to the encoding thread (outputs.py),
 which encodes for every output whose frame is due (outputs may differ in size and fps: the canvas is
 composed once and scaled per output). Encoded packets go to each output's sinks (sinks/), which mux on
 their own threads and never hold the pipeline up.
 
 Modes: "realtime" paces ticks to the monotonic wall clock (a live stream); "fast" runs as fast as the CPU
-allows and ends by itself once every input has ended (``MixRenderer.finished``). Both end at ``duration``
-(media seconds) when one is given.
+allows and ends by itself once its finite inputs have ended (``MixRenderer.finished_at``). Both end at
+``duration`` (media seconds) when one is given.
 
 Events (called on the tick thread; the TaskManager marshals them): "running" after the first frame,
 "input_state" {layer_id, state} on every input state change, and exactly one final event after the files are
@@ -31,7 +31,7 @@ import av
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, SourceResolver
-from emulator.media.encoder import AAC_FRAME_SAMPLES, OutputEncoder, even_size
+from emulator.media.encoder import OutputEncoder, even_size
 from emulator.media.errors import MediaError
 from emulator.media.outputs import Outputs, Tick
 from emulator.media.sinks import Hub, Sink, standard_sinks
@@ -226,7 +226,7 @@ class MixPipeline:
         tick = 0
         while not self._stop.is_set():
             t = float(tick / tick_rate)
-            if t >= (self.duration or math.inf) or (self.mode == "fast" and renderer.finished):
+            if t >= (self.duration or math.inf) or (self.mode == "fast" and renderer.finished_at(t)):
                 return "ended"
             if self.mode == "realtime" and not self._wait_until(t):
                 break
@@ -256,17 +256,14 @@ class MixPipeline:
 
     def _render(self, renderer: Any, t: float, tick_end: float) -> None:
         """One tick: the canvas at ``t`` and the audio up to ``tick_end``, handed to the encoding thread."""
-        chains = self._outputs.chains
         frame = None
-        if any(c.encoder.video_size is not None for c in chains):
+        if self._outputs.video:
             frame = self._latest = renderer.video_frame(t)
         tick = Tick(t, frame)
-        while (
-            any("audio" in c.encoder.templates for c in chains)
-            and self._samples < tick_end * self._audio_rate
-        ):
-            tick.audio.append(renderer.audio_frame(self._samples / self._audio_rate, AAC_FRAME_SAMPLES))
-            self._samples += AAC_FRAME_SAMPLES
+        count = round(tick_end * self._audio_rate) - self._samples
+        if self._outputs.audio and count > 0:  # the encoders cut it into AAC-sized frames
+            tick.audio.append(renderer.audio_frame(self._samples / self._audio_rate, count))
+            self._samples += count
         self._outputs.submit(tick, self._stop)
         self._media_time = tick_end
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import av
 from av.container import InputContainer
-from PIL import Image, UnidentifiedImageError
 
 from emulator.core.streams import MediaInfo
 from emulator.media.errors import MediaError
@@ -54,6 +53,8 @@ def _picture_info(location: str, remote: bool, timeout: float) -> MediaInfo:
     if remote:
         frame = load_picture(fetch(location, timeout), location)
         return MediaInfo(frame.width, frame.height, None, True, False, None)
+    from PIL import Image, UnidentifiedImageError  # imported when a picture is probed: faster start-up
+
     check_local_file(location)
     try:
         with Image.open(location) as image:

@@ -8,9 +8,15 @@ frames: sources whose spec did not change stay open (no re-decode, no timestamp 
 Loss, on the emulator clock (``job.input_loss_timeout``): a lost input keeps showing its last frame, then
 after the timeout shows nothing (the background shows through); None = freeze for good. While a layer with
 ``freezes_canvas`` is lost, the whole picture freezes on the last composed frame. In realtime mode a source
-that ends (a file without loop) counts as lost; in fast mode it holds its last frame and reports "ended",
-and :attr:`MixRenderer.finished` turns True once every input has ended.
-Realtime calls never wait for network inputs; fast mode waits up to FAST_WAIT_S for their data at ``t``.
+that ends (a file without loop) counts as lost; in fast mode it holds its last frame and reports "ended".
+:meth:`MixRenderer.finished_at` says when a fast mix is over: once every *finite* input (a file that does not
+loop, a URL with a duration, a pattern with one) has ended, if there is one; pictures, endless patterns,
+looped files and live streams never end by themselves, so they do not hold a mix open, and a mix of only
+those never ends by itself (a duration caps it).
+Realtime calls never wait for network inputs or files; fast mode waits up to FAST_WAIT_S for a network
+input's data at ``t`` (for a file's, as long as its decoding takes). File sources decode on threads of
+their own and scale there for the first layer showing them (``Source.scale_ahead``): the compositor then
+only copies their pictures.
 
 Input states (``input_status``): waiting (nothing yet), live, lost, ended, error; ``since`` is the emulator
 clock time the input entered it.
@@ -35,6 +41,7 @@ from emulator.core.clock import EmulatorClock
 from emulator.core.job import Layer, MixJob, ResolvedSource, SourceResolver
 from emulator.media.audio import AudioMixer
 from emulator.media.compositor import Compositor
+from emulator.media.placement import Prescaler, Scaled
 from emulator.media.sources import AudioFormat, Source, SourceState, open_source
 from emulator.media.sources.network import STALL_S
 
@@ -48,6 +55,7 @@ CANVAS_IMAGE_ID = "__canvas__"
 
 _PLAYING = (SourceState.LIVE, SourceState.ENDED)  # ENDED only in fast mode: the last frame holds
 Key = tuple[str, bool, int]  # (resolved spec, loop, generation): what identifies an open source
+END_EPSILON_S = 1e-6  # a media time this close to an input's duration counts as reaching it
 
 
 @dataclass
@@ -56,6 +64,7 @@ class _Opened:
     source: Source
     t0: float  # renderer media time when it was opened: the source's own time is t - t0
     refs: int = 1
+    prescaler: Prescaler | None = None  # the scaling its thread does ahead (for the first layer showing it)
 
 
 @dataclass
@@ -70,6 +79,7 @@ class _Input:
     key: Key | None = None
     checked_at: float = -math.inf  # media time of the last resolver check
     frame: av.VideoFrame | None = None  # the latest frame it showed while live
+    scaled: Scaled | None = None  # that frame as its source's thread scaled it for this layer, if it did
     ever_live: bool = False
     lost_at: float | None = None  # emulator clock: when it stopped being live (freeze deadline base)
 
@@ -105,6 +115,8 @@ class MixRenderer:
         self._pool = ThreadPoolExecutor(SCALE_WORKERS, "mix-scale") if SCALE_WORKERS > 1 else None
         self._compositor = Compositor(job.canvas, pool=self._pool)
         self._apply(job)
+        for inp in [*self._inputs, *([self._canvas_image] if self._canvas_image else [])]:
+            self._refresh(inp, 0.0)  # open the inputs now: files start decoding while the encoders open
 
     # ----- what the pipeline calls
     def video_frame(self, t: float) -> av.VideoFrame:
@@ -172,12 +184,13 @@ class MixRenderer:
     def mix_level(self) -> float:
         return self._mixer.mix_level
 
-    @property
-    def finished(self) -> bool:
-        """True once every input is finite media that has ended (fast mode stops then)."""
+    def finished_at(self, t: float) -> bool:
+        """Whether the mix is over at media time ``t`` (fast mode stops before rendering ``t`` then): every
+        finite input has ended by ``t`` (reached its duration, or played all it had), and there is one."""
         with self._lock:
-            opened = [self._opened.get(inp.key) if inp.key else None for inp in self._inputs]
-            return bool(opened) and all(o is not None and o.source.finished for o in opened)
+            keys = {inp.key for inp in self._inputs if inp.key is not None}
+            finite = [self._opened[key] for key in keys if self._opened[key].source.finite]
+            return bool(finite) and all(_ended_by(opened, t) for opened in finite)
 
     def close(self) -> None:
         """Close every source; network threads get CLOSE_TIMEOUT_S in all to stop."""
@@ -218,6 +231,24 @@ class MixRenderer:
             image = _Input(Layer(id=CANVAS_IMAGE_ID, source=job.canvas.image, audio=False), self._clock.now())
         self._canvas_image = image
         self._job = job
+        self._prescale()
+
+    def _prescale(self) -> None:
+        """Have each open source's thread scale its frames for the first layer showing it, as the compositor
+        would (then composing only copies them); layers showing a source twice scale the rest here."""
+        first: dict[Key, Layer] = {}
+        for inp in self._inputs:
+            if inp.key is not None and inp.layer.video:
+                first.setdefault(inp.key, inp.layer)
+        for key, opened in self._opened.items():
+            layer = first.get(key)
+            if layer is None:
+                if opened.prescaler is not None:
+                    opened.prescaler = None
+                    opened.source.scale_ahead(None)
+            elif opened.prescaler is None or opened.prescaler.key != self._compositor.geometry_key(layer):
+                opened.prescaler = self._compositor.prescaler(layer)  # one per source: it owns a swscale
+                opened.source.scale_ahead(opened.prescaler)
 
     # ----- inputs
     def _refresh(self, inp: _Input, t: float) -> _Opened | None:
@@ -234,6 +265,7 @@ class MixRenderer:
                 inp.resolved = resolved
                 if resolved is not None:
                     inp.key = self._acquire(resolved, inp.layer.loop or resolved.loop, t)
+                    self._prescale()
         return self._opened.get(inp.key) if inp.key else None
 
     def _acquire(self, resolved: ResolvedSource, loop: bool, t: float) -> Key:
@@ -282,22 +314,22 @@ class MixRenderer:
         elif inp.ever_live and inp.lost_at is None:
             inp.lost_at = now
 
-    def _frame_of(self, inp: _Input, t: float) -> av.VideoFrame | None:
+    def _frame_of(self, inp: _Input, t: float) -> av.VideoFrame | Scaled | None:
         """What the layer shows at ``t``: its current frame, a frozen one, or nothing."""
         opened = self._refresh(inp, t)
         if opened is not None and inp.layer.video and opened.source.has_video:
             frame = opened.source.video_at(t - opened.t0, self._wait)
             self._observe(inp)
             if frame is not None and inp.state in _PLAYING:
-                inp.frame = frame
+                inp.frame, inp.scaled = frame, opened.source.prescaled(frame)
         else:
             self._observe(inp)
         if inp.state in _PLAYING:
-            return inp.frame
+            return inp.scaled or inp.frame
         timeout = self._job.input_loss_timeout
         if timeout is None or inp.lost_at is None or self._clock.now() - inp.lost_at < timeout:
-            return inp.frame  # frozen on the last frame (None if it never had one)
-        inp.frame = None  # past the loss timeout: the background shows through
+            return inp.scaled or inp.frame  # frozen on the last frame (None if it never had one)
+        inp.frame = inp.scaled = None  # past the loss timeout: the background shows through
         return None
 
     def _canvas_frame(self, t: float) -> av.VideoFrame | None:
@@ -308,6 +340,11 @@ class MixRenderer:
         if opened is not None:
             image.frame = opened.source.video_at(t - opened.t0, self._wait) or image.frame
         return image.frame
+
+
+def _ended_by(opened: _Opened, t: float) -> bool:
+    source, duration = opened.source, opened.source.duration
+    return source.finished or (duration is not None and t - opened.t0 >= duration - END_EPSILON_S)
 
 
 def _media(layer: Layer) -> tuple:

@@ -214,3 +214,27 @@ def test_same_frame_twice_gives_identical_output(fit: FitMode) -> None:
     first = compositor.compose([(layer, frame)]).to_ndarray()
     second = compositor.compose([(layer, frame)]).to_ndarray()  # from the scaled-frame cache
     assert np.array_equal(first, second)
+
+
+def test_reused_canvas_frames_hold_exactly_the_new_picture() -> None:
+    """Canvas frames are reused once released, and the background is redrawn only where needed: whatever
+    the previous picture in a frame was, the result equals a fresh compositor's."""
+    left, right = Rect(0, 0, 160, 180), Rect(160, 0, 160, 180)
+    logo = Layer(id="logo", source="", rect=Rect(150, 80, 20, 20), z=1, opacity=0.5)
+    layouts = [
+        [(Layer(id="a", source="", rect=left), solid_frame(16, 16, RED))],
+        [(Layer(id="a", source="", rect=left), solid_frame(16, 16, GREEN))],  # same rects: base kept
+        [(Layer(id="a", source="", rect=right), solid_frame(16, 16, RED))],  # moved: base redrawn
+        [(Layer(id="a", source="", rect=right), solid_frame(16, 16, RED)), (logo, solid_frame(8, 8, WHITE))],
+        [(Layer(id="a", source="", rect=right), solid_frame(16, 16, GREEN))],
+        [],
+    ]
+    compositor = Compositor(CANVAS)
+    for layers in layouts * 3:  # frames are dropped at once: the pool hands the same ones out again
+        expected = Compositor(CANVAS).compose(layers).to_ndarray()
+        assert np.array_equal(compositor.compose(layers).to_ndarray(), expected)
+    kept = compositor.compose(layouts[0])  # a caller keeps this one: it is never drawn over
+    picture = kept.to_ndarray().copy()
+    for layers in layouts * 2:
+        assert compositor.compose(layers) is not kept
+    assert np.array_equal(kept.to_ndarray(), picture)

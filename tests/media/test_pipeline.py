@@ -19,6 +19,7 @@ from PIL import Image
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import AudioSpec, Canvas, Layer, MixJob, Output, Rect, ResolvedSource, VideoSpec
+from emulator.media.clips import write_picture
 from emulator.media.errors import MediaError
 from emulator.media.live import LiveHub
 from emulator.media.pipeline import MixPipeline
@@ -143,17 +144,37 @@ def test_a_layout_update_moves_a_layer_in_the_same_file(tmp_path: Path) -> None:
 
 def test_fast_mode_ends_when_finite_inputs_end(tmp_path: Path, clip: Callable[..., Path]) -> None:
     red = clip("red_10fps.mp4", fps=10, video="color:#ff0000")
-    job = MixJob(
-        Canvas(160, 90), [Layer("clip", str(red))], [Output("o", VideoSpec(fps=10, preset="ultrafast"))]
-    )
+    logo = write_picture(tmp_path / "logo.png", (16, 16), (255, 255, 255, 255))
+    layers = [Layer("clip", str(red)), Layer("logo", str(logo), rect=Rect(0, 0, 16, 16), z=1)]
+    output = Output("o", VideoSpec(fps=10, preset="ultrafast"), AudioSpec(22050, 1, 32_000))
     events = Events()
-    pipeline = make_pipeline(job, tmp_path, events, mode="fast")
-    run_to_end(pipeline, events)
+    pipeline = make_pipeline(MixJob(Canvas(160, 90), layers, [output]), tmp_path, events, mode="fast")
+    run_to_end(pipeline, events)  # the logo never ends: the clip alone decides
     assert pipeline.state == "ended"
-    assert pipeline.status()["media_time"] == pytest.approx(1.0, abs=0.25)
+    assert pipeline.status()["media_time"] == pytest.approx(1.0)
     frames = decode_video(pipeline.status()["outputs"]["o"]["recording"])
-    assert abs(len(frames) - 10) <= 2
+    assert len(frames) == 10  # the clip's 10 frames, not one more
     assert_rgb(frames[3], 80, 45, RED, TOLERANCE)
+
+
+def test_fast_mode_renders_file_inputs_the_same_every_time(tmp_path: Path, clip: Callable[..., Path]) -> None:
+    """Files decode ahead on threads of their own; fast mode still takes exactly the frame due each tick."""
+    layers = [
+        Layer("a", str(clip("bars-a.mp4", fps=25, duration=1.0)), rect=Rect(0, 0, 80, 90)),
+        Layer("b", str(clip("bars-b.mp4", fps=30, duration=1.0)), rect=Rect(80, 0, 80, 90)),
+    ]
+    output = Output("o", VideoSpec(fps=25, preset="ultrafast"), AudioSpec(22050, 1, 32_000))
+    renders = []
+    for run in range(2):
+        events = Events()
+        pipeline = make_pipeline(
+            MixJob(Canvas(160, 90), layers, [output]), tmp_path / str(run), events, mode="fast"
+        )
+        run_to_end(pipeline, events)
+        renders.append([f.to_ndarray() for f in decode_video(pipeline.status()["outputs"]["o"]["recording"])])
+    assert len(renders[0]) == len(renders[1]) == 25
+    assert all(np.array_equal(a, b) for a, b in zip(*renders, strict=True))
+    assert not np.array_equal(renders[0][0], renders[0][12])  # the bars move
 
 
 def test_an_audio_only_output_carries_the_mixed_tone(tmp_path: Path) -> None:

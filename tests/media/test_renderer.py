@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from emulator.core.job import Canvas, Layer, MixJob, Rect
 from emulator.media.clips import write_picture
@@ -21,10 +22,14 @@ def renderer_for(job: MixJob, resolver: MapResolver, clock, **kwargs) -> MixRend
     return MixRenderer(job, resolver, clock, audio_rate=48000, **{"realtime": False, **kwargs})
 
 
-def play(renderer: MixRenderer, start: float, stop: float, fps: float = 10):
-    """Render frames for media times [start, stop); returns the last one and the time after it."""
+def play(renderer: MixRenderer, start: float, stop: float, fps: float = 10, paced: bool = False):
+    """Render frames for media times [start, stop); returns the last one and the time after it. ``paced``:
+    at the wall clock's pace, as a realtime pipeline does (its inputs may take a few ticks to arrive)."""
     t, frame = start, None
+    origin = time.monotonic() - start
     while t < stop - 1e-9:
+        if paced:
+            time.sleep(max(0.0, origin + t - time.monotonic()))
         frame = renderer.video_frame(t)
         renderer.audio_frame(t, round(48000 / fps))
         t += 1 / fps
@@ -66,7 +71,7 @@ def test_a_file_layer_keeps_playing_across_an_update(clip, clock) -> None:
     renderer.update(MixJob(CANVAS, [Layer(id="a", source=path, rect=RIGHT, volume=50)]))
     play(renderer, 0.5, 0.7)
     assert next(iter(renderer._opened.values())).source is source
-    assert source._video.current.time > 0.55  # decoding went on from where it was, not from zero
+    assert renderer._inputs[0].frame.time > 0.55  # decoding went on from where it was, not from zero
     renderer.close()
 
 
@@ -156,21 +161,61 @@ def test_fast_mode_finishes_when_finite_inputs_end(clip, clock) -> None:
     job = MixJob(CANVAS, [Layer(id="a", source=short, rect=LEFT), Layer(id="b", source=short, rect=RIGHT)])
     renderer = renderer_for(job, MapResolver(), clock)
     frame, t = play(renderer, 0.0, 0.3)
-    assert not renderer.finished
+    assert not renderer.finished_at(t)
     frame, t = play(renderer, t, 0.8)
-    assert renderer.finished and renderer.input_status()["a"]["state"] == "ended"
+    assert renderer.finished_at(t) and renderer.input_status()["a"]["state"] == "ended"
     assert_rgb(frame, 120, 45, RED)  # fast mode: an ended input holds its last frame
     looped = renderer_for(MixJob(CANVAS, [Layer(id="a", source=short, loop=True)]), MapResolver(), clock)
-    play(looped, 0.0, 1.0)
-    assert not looped.finished
+    _, t = play(looped, 0.0, 1.0)
+    assert not looped.finished_at(t)  # only endless inputs: it never ends by itself
     renderer.close(), looped.close()
+
+
+def frames_until_finished(renderer: MixRenderer, fps: float, audio: bool = True, limit: int = 500) -> int:
+    """Render as the fast pipeline does (the audio of each tick up to its end); the frames rendered."""
+    frames = samples = 0
+    while not renderer.finished_at(frames / fps) and frames < limit:
+        renderer.video_frame(frames / fps)
+        while audio and samples < round((frames + 1) / fps * 48000):
+            renderer.audio_frame(samples / 48000, 1024)
+            samples += 1024
+        frames += 1
+    return frames
+
+
+@pytest.mark.parametrize(("fps", "audio"), [(25, True), (25, False), (50, False), (20, True)])
+def test_fast_mode_ends_exactly_at_the_end_of_a_file(clip, clock, fps: float, audio: bool) -> None:
+    path = str(clip("one-second.mp4", fps=25, duration=1.0))  # 25 frames; AAC pads its audio a little
+    renderer = renderer_for(MixJob(CANVAS, [Layer(id="a", source=path)]), MapResolver(), clock)
+    assert frames_until_finished(renderer, fps, audio) == fps  # 1.0 s: not one frame more, nor less
+    renderer.close()
+
+
+def test_pictures_patterns_and_loops_do_not_hold_a_fast_mix_open(clip, clock, tmp_path: Path) -> None:
+    logo = write_picture(tmp_path / "logo.png", (16, 16), (255, 255, 255, 128))
+    endless = [
+        Layer(id="logo", source=str(logo), rect=Rect(0, 0, 16, 16), z=1),
+        Layer(id="bars", source="pattern:bars?size=80x90&tone=440", rect=RIGHT),
+        Layer(id="loop", source=str(clip("loop.mp4", duration=0.4)), loop=True, rect=LEFT),
+    ]
+    file = Layer(id="clip", source=str(clip("half-second.mp4", fps=10, duration=0.5)), rect=LEFT)
+    renderer = renderer_for(MixJob(CANVAS, [file, *endless]), MapResolver(), clock)
+    assert frames_until_finished(renderer, 10) == 5  # the file's 0.5 s at 10 fps
+    renderer.close()
+    alone = renderer_for(MixJob(CANVAS, endless), MapResolver(), clock)
+    assert frames_until_finished(alone, 10, limit=20) == 20  # nothing finite: it never ends by itself
+    alone.close()
+    missing = Layer(id="gone", source=str(tmp_path / "missing.mp4"))
+    broken = renderer_for(MixJob(CANVAS, [missing, *endless]), MapResolver(), clock)
+    assert frames_until_finished(broken, 10) == 0  # an input that can never play does not hold it open
+    broken.close()
 
 
 def test_realtime_counts_an_ended_file_as_lost(clip, clock) -> None:
     short = str(clip("short-rt.mp4", duration=0.4, video="color:#ff0000"))
     job = MixJob(CANVAS, [Layer(id="a", source=short, rect=LEFT)], input_loss_timeout=2.0)
     renderer = renderer_for(job, MapResolver(), clock, realtime=True)
-    frame, t = play(renderer, 0.0, 0.8)
+    frame, t = play(renderer, 0.0, 0.8, paced=True)
     assert renderer.input_status()["a"]["state"] == "lost"
     assert_rgb(frame, 40, 45, RED)
     clock.advance(2.5)

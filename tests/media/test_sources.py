@@ -21,14 +21,15 @@ from tests.media.conftest import GREEN, RED, assert_rgb, rms
 
 FMT = AudioFormat(48000, 2)
 TONE_RMS = 0.5 / np.sqrt(2)  # the clips' sine: -6 dBFS peak
+FAST = 2.0  # a wait as in fast mode: files then deliver exactly what is due at t
 
 
 def play(source, seconds: float, fps: float = 25, chunk: int = 960) -> tuple[list, np.ndarray]:
-    """Pull video and audio like the renderer does for ``seconds`` of media time."""
+    """Pull video and audio like the renderer does in fast mode for ``seconds`` of media time."""
     frames, audio = [], []
     for i in range(round(seconds * fps)):
-        frames.append(source.video_at(i / fps))
-        samples = source.audio_at(round(i / fps * FMT.rate), round(FMT.rate / fps))
+        frames.append(source.video_at(i / fps, FAST))
+        samples = source.audio_at(round(i / fps * FMT.rate), round(FMT.rate / fps), FAST)
         if samples is not None:
             audio.append(samples)
     return frames, np.concatenate(audio, axis=1) if audio else np.zeros((2, 0), np.float32)
@@ -62,17 +63,39 @@ def test_a_file_ends_or_loops(clip) -> None:
     once.close(), looped.close()
 
 
+def test_a_file_decodes_ahead_on_its_thread_exactly_in_fast_mode_never_blocking_realtime(clip) -> None:
+    path = str(clip("ahead.mp4", fps=10, duration=1.0))
+
+    def slow(frame):  # a worker far slower than the caller: scaling ahead takes 50 ms a frame
+        time.sleep(0.05)
+        return ("scaled", frame.pts)
+
+    fast = open_source(path, audio=FMT)
+    fast.scale_ahead(slow)
+    for i in range(10):  # fast mode waits for the worker: exactly the frame due at t, every time
+        frame = fast.video_at(i / 10 + 0.01, FAST)
+        assert frame.time == pytest.approx(i / 10) and fast.prescaled(frame) == ("scaled", frame.pts)
+    realtime = open_source(path, audio=FMT)
+    realtime.scale_ahead(slow)
+    started = time.monotonic()
+    for i in range(10):  # realtime never waits for it: it shows what it has
+        realtime.video_at(i / 10, 0.0)
+        realtime.audio_at(i * 4800, 4800, 0.0)
+    assert time.monotonic() - started < 0.1
+    fast.close(), realtime.close()
+
+
 def test_audio_only_and_video_only_files(clip) -> None:
     audio_only = open_source(str(clip("tone.m4a", video=None)), audio=FMT)
-    assert not audio_only.has_video and audio_only.video_at(0.5) is None
-    assert abs(rms(audio_only.audio_at(4800, 4800)) - TONE_RMS) < 0.02
+    assert audio_only.video_at(0.5, FAST) is None and not audio_only.has_video  # known once it is open
+    assert abs(rms(audio_only.audio_at(4800, 4800, FAST)) - TONE_RMS) < 0.02
     silent = open_source(str(clip("mute.mp4", tone_hz=None)), audio=FMT)
-    assert silent.video_at(0.5) is not None and silent.audio_at(0, 960) is None
+    assert silent.video_at(0.5, FAST) is not None and silent.audio_at(0, 960, FAST) is None
 
 
 def test_audio_is_resampled_to_the_output_format(clip) -> None:
     mono = open_source(str(clip("mono.mkv", audio_rate=22050, channels=1, tone_hz=1000)), audio=FMT)
-    samples = mono.audio_at(9600, 4800)
+    samples = mono.audio_at(9600, 4800, FAST)
     assert samples.shape == (2, 4800) and samples.dtype == np.float32
     spectrum = np.abs(np.fft.rfft(samples[0]))
     assert abs(np.argmax(spectrum) * FMT.rate / 4800 - 1000) <= 10  # still 1 kHz at 48 kHz
@@ -87,6 +110,7 @@ def test_missing_empty_and_corrupt_files_become_errors(tmp_path: Path, content, 
     if content is not None:
         path.write_bytes(content)
     source = open_source(str(path), audio=FMT)
+    assert source.video_at(0.0, FAST) is None  # a file that exists is opened on its thread: wait for it
     assert source.state is SourceState.ERROR and message in (source.status.error or "")
     assert source.finished
     assert source.video_at(0.0) is None and source.audio_at(0, 960) is None
@@ -101,7 +125,8 @@ def test_truncated_files_play_what_is_there(tmp_path: Path, clip) -> None:
     assert frames[5] is not None and source.state is SourceState.ENDED
     mp4 = clip("trunc-src.mp4", duration=2.0).read_bytes()  # the index is at the end: nothing is usable
     (tmp_path / "cut.mp4").write_bytes(mp4[: len(mp4) // 2])
-    assert open_source(str(tmp_path / "cut.mp4")).state is SourceState.ERROR
+    cut_mp4 = open_source(str(tmp_path / "cut.mp4"))
+    assert cut_mp4.video_at(0.0, FAST) is None and cut_mp4.state is SourceState.ERROR
 
 
 def write_resolution_switch(path: Path) -> Path:
@@ -131,7 +156,7 @@ def write_resolution_switch(path: Path) -> Path:
 
 def test_resolution_change_mid_stream(tmp_path: Path) -> None:
     source = open_source(str(write_resolution_switch(tmp_path / "switch.ts")))
-    first, later = source.video_at(0.2), source.video_at(1.0)
+    first, later = source.video_at(0.2, FAST), source.video_at(1.0, FAST)
     assert (first.width, first.height) == (160, 90) and (later.width, later.height) == (96, 64)
     assert_rgb(later, 40, 30, GREEN)
     assert (source.status.width, source.status.height) == (96, 64)

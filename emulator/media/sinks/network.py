@@ -19,7 +19,6 @@ import av
 from av.container import OutputContainer
 
 from emulator.media.encoder import Kind
-from emulator.media.rtmp.client import RtmpPublisher
 from emulator.media.sinks.base import Sink
 
 LIVE_QUEUE = 300  # packets: a few seconds; a live viewer gains nothing from older media
@@ -99,4 +98,6 @@ class PushSink(_FlvSink):
         return {"url": self.url, "attempts": self.attempts}
 
     def _target(self) -> Target:
+        from emulator.media.rtmp.client import RtmpPublisher  # only pushes need it: faster start-up
+
         return RtmpPublisher(self.url, timeout=PUSH_TIMEOUT_S)

@@ -3,7 +3,7 @@
 =============================  ======================================  =====================
 spec                           class                                   decoding
 =============================  ======================================  =====================
-path, ``file://``              :class:`~.file.FileSource`              on demand (caller)
+path, ``file://``              :class:`~.file.FileSource`              worker thread, ahead
 PNG/JPEG path or URL           :class:`~.picture.PictureSource`        once
 ``pattern:bars|color?...``     :class:`~.pattern.PatternSource`        synthetic
 ``http(s)://``, ``rtmp://``    :class:`~.network.StreamSource`         background thread

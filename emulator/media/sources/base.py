@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import av
 import numpy as np
@@ -54,6 +55,7 @@ class Source(ABC):
     has_video: bool = True
     has_audio: bool = True
     finite: bool = False  # can end by itself (a file that does not loop, a pattern with a duration)
+    duration: float | None = None  # finite and known: media seconds after which it has ended
 
     def __init__(self, spec: str, *, now: Now = time.time) -> None:
         self.spec = spec
@@ -101,6 +103,14 @@ class Source(ABC):
         """``count`` samples from sample index ``start`` (0 = opening time), (channels, count) float32;
         silence where nothing arrived; None when the source has no audio."""
 
+    def scale_ahead(self, prescaler: Callable[[av.VideoFrame], Any] | None) -> None:  # noqa: B027 - optional
+        """Sources decoding on a thread of their own (files) run each new frame through ``prescaler`` there
+        (the compositor's scaling for the layer showing it), see :meth:`prescaled`. Others ignore it."""
+
+    def prescaled(self, frame: av.VideoFrame) -> Any:
+        """What the prescaler made of ``frame`` (the latest frame handed out); None: nothing."""
+        return None
+
     def close(self, timeout: float = 2.0) -> None:  # noqa: B027 - most sources hold nothing to release
         """Release decoders and stop threads; waits at most ``timeout`` seconds (0 = just signal)."""
 
@@ -110,6 +120,7 @@ class ErrorSource(Source):
 
     has_video = False
     has_audio = False
+    finite = True  # it will never play: like an input that has ended, it does not hold a fast mix open
 
     def __init__(self, spec: str, message: str, *, now: Now = time.time) -> None:
         super().__init__(spec, now=now)

@@ -1,165 +1,55 @@
-"""Local media files (MP4, FLV, MKV, TS ...) decoded on demand, in the caller's thread.
+"""Local media files (MP4, FLV, MKV, TS ...), decoded a little ahead of the caller on a thread of their own.
 
-Video and audio are read through two demuxers of the same file, each opened on first use, so each runs at
-its own consumer's pace and neither buffers the other. Both place frames by the container's start time (A/V
-stay in sync); a looping file rewinds at the end and adds one container duration per round, so media time
-keeps growing. Damaged packets are skipped; a file that is mostly damage becomes an "error".
+Video and audio are read through two demuxers of the same file (tracks.py), so each runs at its own
+consumer's pace and neither buffers the other. One worker thread per file decodes both ahead of the caller,
+at most AHEAD_FRAMES video frames and AHEAD_S of audio: FFmpeg's decoders and swscale release the GIL, so
+the files of a mix decode in parallel with composing and encoding. The worker also runs each video frame
+through the prescaler the renderer gave (:meth:`scale_ahead`): a layer's scaling happens there too.
+
+Timing stays the caller's: ``video_at(t)`` is exactly the frame due at ``t`` and ``audio_at`` exactly the
+samples asked for. With ``wait`` > 0 (fast mode) the caller waits for the worker as long as that takes (up
+to FILE_WAIT_S, for a stuck decoder), so a fast render is deterministic; with ``wait`` = 0 (realtime) it
+never waits: it gets what the worker has ready (which is ahead, unless the machine is starved), else the
+current frame again and silence.
+A file that does not loop ends at its container's duration (:attr:`duration`), or where its data ends.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 import av
 import numpy as np
-from av.container import InputContainer
 
 from emulator.media.errors import MediaError
 from emulator.media.sources.base import AudioFormat, Now, Source, SourceState
 from emulator.media.sources.opener import check_local_file, open_container
-from emulator.media.sources.samples import AudioConverter, SampleBuffer
+from emulator.media.sources.samples import SampleBuffer
+from emulator.media.sources.tracks import AudioTrack, VideoTrack
 
 log = logging.getLogger(__name__)
 
-MAX_BAD_PACKETS = 25  # consecutive undecodable packets before the file counts as corrupt
+AHEAD_FRAMES = 4  # decoded (and prescaled) video frames ready ahead of the caller
+AHEAD_S = 0.5  # seconds of audio decoded ahead of the caller
 AUDIO_BUFFER_S = 4
+FILE_WAIT_S = 10.0  # fast mode: the longest a caller waits for the worker (only a stuck decoder takes long)
+IDLE_S = 0.2  # a worker with nothing to do re-checks this often (it is woken when there is)
+END_EPSILON_S = 1e-6  # media times this close to the duration count as reaching it
 
-
-class _Track:
-    """One stream of the file with its own demuxer: packets -> decoded frames with media times."""
-
-    def __init__(self, path: str, container: InputContainer, kind: str, loop: bool) -> None:
-        self._path = path
-        self._container = container
-        self._stream = container.streams.video[0] if kind == "video" else container.streams.audio[0]
-        if kind == "video":
-            self._stream.thread_type = "AUTO"  # frame threads: decoding overlaps the caller's other work
-        start, duration = container.start_time, container.duration
-        self._start = start / av.time_base if start is not None else 0.0
-        self._period = duration / av.time_base if duration else None
-        self._loop = loop
-        self._offset = 0.0  # added per loop round
-        self._packets = container.demux(self._stream)
-        self._last = 0.0  # media time of the latest frame
-        self._round_frames = 0
-        self._bad = 0
-        self.ended = False
-
-    def next_frames(self) -> list:
-        """Frames decoded from the next packet(s); [] once the file is over (``ended``)."""
-        while not self.ended:
-            try:
-                packet = next(self._packets)
-            except StopIteration:
-                self._rewind_or_end()
-                continue
-            except av.FFmpegError as exc:  # damaged container structure: what came so far is all there is
-                log.info("%s: demuxing stopped: %s", self._path, exc)
-                self._rewind_or_end()
-                continue
-            try:
-                frames = packet.decode()
-            except av.FFmpegError:
-                self._bad += 1
-                if self._bad > MAX_BAD_PACKETS:
-                    raise MediaError(f"corrupt media data in {self._path}") from None
-                continue
-            self._bad = 0
-            if frames:
-                self._round_frames += len(frames)
-                return frames
-        return []
-
-    def time_of(self, frame: av.VideoFrame | av.AudioFrame) -> float:
-        seconds = frame.time
-        self._last = self._last if seconds is None else seconds - self._start + self._offset
-        return self._last
-
-    def _rewind_or_end(self) -> None:
-        if not self._loop or self._round_frames == 0:
-            self.ended = True
-            return
-        self._offset += self._period or max(self._last - self._offset, 0.04)
-        self._round_frames = 0
-        self._container.seek(0)  # also flushes the decoder, which the end-of-stream drain left finished
-        self._packets = self._container.demux(self._stream)
-
-    def close(self) -> None:
-        self._container.close()
-
-
-class _VideoTrack(_Track):
-    def __init__(self, path: str, container: InputContainer, loop: bool) -> None:
-        super().__init__(path, container, "video", loop)
-        self._pending: deque[av.VideoFrame] = deque()
-        self._next: tuple[float, av.VideoFrame] | None = None
-        self.current: av.VideoFrame | None = None
-
-    @property
-    def exhausted(self) -> bool:
-        return self.ended and self._next is None and not self._pending
-
-    def frame_at(self, t: float) -> av.VideoFrame | None:
-        """The latest frame due at ``t`` (the first frame before its time: no black lead-in)."""
-        while True:
-            if self._next is None:
-                self._next = self._pull()
-                if self._next is None:
-                    return self.current
-            due, frame = self._next
-            if self.current is not None and due > t:
-                return self.current
-            self.current, self._next = frame, None
-
-    def _pull(self) -> tuple[float, av.VideoFrame] | None:
-        while not self._pending:
-            frames = self.next_frames()
-            if not frames:
-                return None
-            self._pending.extend(frames)
-        frame = self._pending.popleft()
-        return self.time_of(frame), frame
-
-
-class _AudioTrack(_Track):
-    def __init__(self, path: str, container: InputContainer, loop: bool, fmt: AudioFormat) -> None:
-        super().__init__(path, container, "audio", loop)
-        self._rate = fmt.rate
-        self._converter = AudioConverter(fmt)
-        self._buffer = SampleBuffer(fmt.channels, fmt.rate * AUDIO_BUFFER_S)
-        self._pos: int | None = None  # where the next converted samples go
-        self._read_to = 0
-
-    @property
-    def exhausted(self) -> bool:
-        return self.ended and self._buffer.end <= self._read_to
-
-    def samples(self, start: int, count: int) -> np.ndarray:
-        while self._buffer.end < start + count and not self.ended:
-            for frame in self.next_frames():
-                self._write(self.time_of(frame), self._converter.convert(frame))
-            if self.ended:
-                for tail in self._converter.flush():
-                    self._write(None, tail)
-        self._read_to = start + count
-        out = self._buffer.read(start, count)
-        self._buffer.discard_before(start)
-        return out
-
-    def _write(self, seconds: float | None, data: np.ndarray) -> None:
-        # Contiguous unless the timestamps jump by more than 100 ms (a loop round, a gap in the file).
-        pos = self._pos if seconds is None else round(seconds * self._rate)
-        if self._pos is None or (pos is not None and abs(pos - self._pos) > self._rate // 10):
-            self._pos = pos
-        assert self._pos is not None
-        self._buffer.write(self._pos, data)
-        self._pos += data.shape[1]
+PrescaleFn = Callable[[av.VideoFrame], Any]
+_Ready = tuple[float, av.VideoFrame, Any]  # media time, frame, what the prescaler made of it
 
 
 class FileSource(Source):
-    """Raises MediaError from the constructor when the file cannot be opened at all."""
+    """Raises MediaError from the constructor when the file is missing or empty. The worker opens it (files
+    open in parallel, off the caller's thread): until then it reports video and audio, and a file FFmpeg
+    cannot open turns to "error" a moment later."""
 
     def __init__(self, spec: str, path: str, *, loop: bool, audio: AudioFormat, now: Now = time.time) -> None:
         super().__init__(spec, now=now)
@@ -168,61 +58,176 @@ class FileSource(Source):
         self._loop = loop
         self._fmt = audio
         self.finite = not loop
-        self._spare: InputContainer | None = open_container(path, name=path)  # taken by the first track
-        self.has_video = bool(self._spare.streams.video)
-        self.has_audio = bool(self._spare.streams.audio)
-        self._video: _VideoTrack | None = None
-        self._audio: _AudioTrack | None = None
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._prescaler: PrescaleFn | None = None
+        self._ready: deque[_Ready] = deque()  # video frames decoded ahead, bounded by AHEAD_FRAMES
+        self._current: _Ready | None = None  # the frame shown now
+        self._samples = SampleBuffer(audio.channels, audio.rate * AUDIO_BUFFER_S)
+        self._wanted = 0  # audio: the caller has asked up to this sample; the worker decodes AHEAD_S beyond
+        self._read_to = 0  # audio: the caller has read up to this sample
+        self._ahead = round(AHEAD_S * audio.rate)
+        self._video_t = 0.0  # the latest time the caller asked video for
+        self._video_over = False  # the worker has decoded all there is
+        self._video_end = 0.0  # once over: when the last frame stops showing
+        self._audio_over = False
+        self._used: set[str] = set()  # "video" / "audio": what the caller reads (the end waits for those)
         self._set_state(SourceState.LIVE)
+        name = f"file {os.path.basename(path)[:40]}"
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
 
+    # ----- caller side
     def video_at(self, t: float, wait: float = 0.0) -> av.VideoFrame | None:
         if not self.has_video or self.state is SourceState.ERROR:
             return None
-        try:
-            if self._video is None:
-                self._video = _VideoTrack(self._path, self._container(), self._loop)
-            frame = self._video.frame_at(t)
-        except Exception as exc:  # whatever FFmpeg or a bad file throws, the render loop goes on
-            self._fail(exc)
-            return None
-        self._check_end()
-        return self._shown(frame)
+        deadline = time.monotonic() + (FILE_WAIT_S if wait > 0 else 0.0)
+        with self._cond:
+            self._used.add("video")
+            self._video_t = max(self._video_t, t)
+            while True:
+                # Take every frame due; the very first one shows at once (no black lead-in).
+                while self._ready and (self._ready[0][0] <= t or self._current is None):
+                    self._current = self._ready.popleft()
+                    if len(self._ready) == AHEAD_FRAMES // 2:
+                        self._cond.notify_all()  # the worker refills in one go: fewer thread switches
+                if self._ready or self._video_over or not self._wait(deadline):
+                    break
+            self._check_end()
+            return self._shown(self._current[1] if self._current else None)
 
     def audio_at(self, start: int, count: int, wait: float = 0.0) -> np.ndarray | None:
         if not self.has_audio or self.state is SourceState.ERROR:
             return None
-        try:
-            if self._audio is None:
-                self._audio = _AudioTrack(self._path, self._container(), self._loop, self._fmt)
-            samples = self._audio.samples(start, count)
-        except Exception as exc:  # see video_at
-            self._fail(exc)
-            return None
-        self._check_end()
-        return samples
+        deadline = time.monotonic() + (FILE_WAIT_S if wait > 0 else 0.0)
+        with self._cond:
+            self._used.add("audio")
+            if start + count > self._wanted:
+                self._wanted = start + count
+                if self._samples.end < self._wanted + self._ahead // 2:
+                    self._cond.notify_all()  # the worker refills in one go: fewer thread switches
+            while self._samples.end < start + count and not self._audio_over and self._wait(deadline):
+                pass
+            out = self._samples.read(start, count)
+            self._samples.discard_before(start)
+            self._read_to = max(self._read_to, start + count)
+            self._check_end()
+            return out
+
+    def scale_ahead(self, prescaler: PrescaleFn | None) -> None:
+        self._prescaler = prescaler  # read by the worker once per frame
+
+    def prescaled(self, frame: av.VideoFrame) -> Any:
+        current = self._current
+        return current[2] if current is not None and current[1] is frame else None
 
     @property
     def finished(self) -> bool:
         return self.state in (SourceState.ENDED, SourceState.ERROR)
 
-    def _container(self) -> InputContainer:
-        spare, self._spare = self._spare, None
-        return spare or open_container(self._path, name=self._path)
+    def close(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if timeout > 0:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("%s: decoding thread still busy after %.1f s", self._path, timeout)
+
+    def _wait(self, deadline: float) -> bool:
+        """Wait (holding the condition) for the worker; False once past the deadline or failed."""
+        left = deadline - time.monotonic()
+        if left <= 0 or self.state is SourceState.ERROR:
+            return False
+        self._cond.wait(left)
+        return True
 
     def _check_end(self) -> None:
-        tracks = [track for track in (self._video, self._audio) if track is not None]
-        if tracks and all(track.exhausted for track in tracks):
+        """Ended: the caller reached the duration, or played all there is of what it reads."""
+        if self.state is SourceState.ERROR:
+            return
+        reached = max(self._video_t, self._read_to / self._fmt.rate)
+        if self.duration is not None and reached >= self.duration - END_EPSILON_S:
+            self._set_state(SourceState.ENDED)
+            return
+        video_end = self._video_end - END_EPSILON_S
+        video_done = self._video_over and not self._ready and self._video_t >= video_end
+        audio_done = self._audio_over and self._read_to >= self._samples.end
+        if self._used and all(video_done if kind == "video" else audio_done for kind in self._used):
             self._set_state(SourceState.ENDED)
 
-    def _fail(self, exc: Exception) -> None:
-        if not isinstance(exc, MediaError):
-            log.warning("%s: decoding failed", self._path, exc_info=exc)
-        message = str(exc) if isinstance(exc, MediaError) else f"cannot decode {self._path}"
-        self._set_state(SourceState.ERROR, message)
-
-    def close(self, timeout: float = 2.0) -> None:
-        for track in (self._video, self._audio):
-            if track is not None:
+    # ----- the worker thread
+    def _run(self) -> None:
+        tracks: list[VideoTrack | AudioTrack] = []
+        try:
+            video, audio = self._open(tracks)
+            while not self._stop.is_set():
+                with self._cond:
+                    more_video = not self._video_over and len(self._ready) < AHEAD_FRAMES
+                    audio_need = 0 if self._audio_over else self._wanted + self._ahead - self._samples.end
+                    if not more_video and audio_need <= 0:
+                        self._cond.wait(IDLE_S)
+                        continue
+                if more_video and video is not None:
+                    self._decode_video(video)  # one frame, then audio again: neither waits for the other
+                if audio_need > 0 and audio is not None:
+                    self._decode_audio(audio, min(audio_need, self._ahead))  # bounded: a jump takes rounds
+        except Exception as exc:  # whatever FFmpeg or a bad file throws, the render loop goes on
+            if not isinstance(exc, MediaError):
+                log.warning("%s: decoding failed", self._path, exc_info=exc)
+            message = str(exc) if isinstance(exc, MediaError) else f"cannot decode {self._path}"
+            self._set_state(SourceState.ERROR, message)
+        finally:
+            for track in tracks:
                 track.close()
-        if self._spare is not None:
-            self._spare.close()
+            with self._cond:
+                self._video_over = self._audio_over = True
+                self._cond.notify_all()
+
+    def _open(self, tracks: list[VideoTrack | AudioTrack]) -> tuple[VideoTrack | None, AudioTrack | None]:
+        """Open a demuxer per stream kind (appended to ``tracks`` for closing); says what the file holds."""
+        container = open_container(self._path, name=self._path)
+        has_video, has_audio = bool(container.streams.video), bool(container.streams.audio)
+        duration = container.duration / av.time_base if container.duration and not self._loop else None
+        video = audio = None
+        if has_video:
+            video = VideoTrack(self._path, container, self._loop)
+            tracks.append(video)
+        if has_audio:
+            audio_container = container if video is None else open_container(self._path, name=self._path)
+            audio = AudioTrack(self._path, audio_container, self._loop, self._fmt)
+            tracks.append(audio)
+        with self._cond:
+            self.has_video, self.has_audio, self.duration = has_video, has_audio, duration
+            self._video_over, self._audio_over = not has_video, not has_audio
+            self._cond.notify_all()
+        return video, audio
+
+    def _decode_video(self, video: VideoTrack) -> None:
+        item = video.pull()  # decoding (and scaling, below) run without the condition held
+        prescaled = None
+        prescaler = self._prescaler
+        if item is not None and prescaler is not None:
+            try:
+                prescaled = prescaler(item[1])
+            except Exception:  # the compositor then scales the frame itself
+                log.exception("%s: scaling ahead failed", self._path)
+        with self._cond:
+            if item is None:
+                self._video_over, self._video_end = True, video.end
+            else:
+                self._ready.append((item[0], item[1], prescaled))
+            self._cond.notify_all()
+
+    def _decode_audio(self, audio: AudioTrack, need: int) -> None:
+        """Decode at least ``need`` samples (or to the end), handed over in one go."""
+        chunks: list[tuple[int, np.ndarray]] = []
+        got = 0
+        while got < need and (pulled := audio.pull()):
+            chunks += pulled
+            got += sum(data.shape[1] for _, data in pulled)
+        with self._cond:
+            for pos, data in chunks:
+                self._samples.write(pos, data)
+            self._audio_over = got < need  # pull() came back empty: the file is over
+            self._cond.notify_all()

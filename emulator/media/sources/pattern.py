@@ -106,6 +106,7 @@ class PatternSource(Source):
         self._audio = audio
         self.has_audio = pattern.tone is not None
         self.finite = pattern.duration is not None
+        self.duration = pattern.duration
         self._bars = BarsGenerator(pattern.width, pattern.height) if pattern.name == "bars" else None
         self._still = None if self._bars else solid_frame(pattern.width, pattern.height, pattern.rgb)
         self._index = -1

@@ -10,11 +10,9 @@ from __future__ import annotations
 import io
 import threading
 import time
-import urllib.request
 
 import av
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from emulator.media.errors import MediaError
 from emulator.media.sources.base import Now, Source, SourceState
@@ -27,6 +25,8 @@ MAX_PIXELS = 8192 * 8192
 
 def load_picture(data: bytes | str, name: str) -> av.VideoFrame:
     """Decode image bytes or a file path into a frame (rgba when it has transparency, else yuv420p)."""
+    from PIL import Image, UnidentifiedImageError  # imported when a picture is used: faster start-up
+
     try:
         with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as image:
             if image.width * image.height > MAX_PIXELS:
@@ -41,6 +41,8 @@ def load_picture(data: bytes | str, name: str) -> av.VideoFrame:
 
 
 def fetch(url: str, timeout: float) -> bytes:
+    import urllib.request  # slow to import; only remote pictures need it
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:  # http(s) only, see spec.py
             data = response.read(MAX_BYTES + 1)
