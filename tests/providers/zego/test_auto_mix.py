@@ -179,8 +179,6 @@ def test_room_left_empty_ends_the_mix_90_seconds_later(zego: Zego) -> None:
     assert zego.call("GetMixTaskInfo", TaskId="2213699902971205739")["Code"] == 110209001
 
 
-
-
 def test_an_rtmp_publisher_joins_the_room(zego: Zego, tmp_path: Path) -> None:
     zego.emu.publish("a1", _tone(440), room_id="room123")
     assert zego.call("StartAutoMix", fixture_body("start_auto_mix.json"))["Code"] == 0
