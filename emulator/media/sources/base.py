@@ -8,6 +8,7 @@ Neither ever raises: failures become the "error" state with a message, so the re
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -18,6 +19,8 @@ from typing import Any
 
 import av
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 Now = Callable[[], float]
 
@@ -135,3 +138,16 @@ class ErrorSource(Source):
 
     def audio_at(self, start: int, count: int, wait: float = 0.0) -> np.ndarray | None:
         return None
+
+
+def stop_worker(
+    thread: threading.Thread, stop: threading.Event, cond: threading.Condition, timeout: float, what: str
+) -> None:
+    """Tell a source's background thread to stop, wake it, and wait up to ``timeout`` for it."""
+    stop.set()
+    with cond:
+        cond.notify_all()
+    if timeout > 0:
+        thread.join(timeout)
+        if thread.is_alive():
+            log.warning("%s: background thread still busy after %.1f s", what, timeout)

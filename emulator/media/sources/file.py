@@ -28,7 +28,7 @@ import av
 import numpy as np
 
 from emulator.media.errors import MediaError
-from emulator.media.sources.base import AudioFormat, Now, Source, SourceState
+from emulator.media.sources.base import AudioFormat, Now, Source, SourceState, stop_worker
 from emulator.media.sources.opener import check_local_file, open_container
 from emulator.media.sources.samples import SampleBuffer
 from emulator.media.sources.tracks import AudioTrack, VideoTrack
@@ -126,13 +126,7 @@ class FileSource(Source):
         return self.state in (SourceState.ENDED, SourceState.ERROR)
 
     def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
-        if timeout > 0:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("%s: decoding thread still busy after %.1f s", self._path, timeout)
+        stop_worker(self._thread, self._stop, self._cond, timeout, str(self._path))
 
     def _wait(self, deadline: float) -> bool:
         """Wait (holding the condition) for the worker; False once past the deadline or failed."""

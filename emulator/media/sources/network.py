@@ -28,7 +28,7 @@ import numpy as np
 from av.container import InputContainer
 
 from emulator.media.errors import MediaError
-from emulator.media.sources.base import AudioFormat, Now, Source, SourceState
+from emulator.media.sources.base import AudioFormat, Now, Source, SourceState, stop_worker
 from emulator.media.sources.opener import LIVE_OPTIONS, READ_TIMEOUT, open_container
 from emulator.media.sources.samples import AudioConverter, SampleBuffer
 
@@ -140,13 +140,7 @@ class StreamSource(Source):
                 self._set_state(SourceState.LOST, "no data")
 
     def close(self, timeout: float = 2.0) -> None:
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
-        if timeout > 0:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("source %s: reader thread still blocked after %.1f s", self.spec, timeout)
+        stop_worker(self._thread, self._stop, self._cond, timeout, f"source {self.spec}")
 
     # ----- the reader thread
     def _run(self) -> None:
