@@ -15,13 +15,12 @@ from emulator.providers.zego.errors import (
     INPUT_ERROR,
     OUTPUT_ERROR,
     START_PARSE,
-    WATERMARK_EMPTY,
     WATERMARK_WRONG,
     WIDTH_RANGE,
     ZegoError,
 )
 from emulator.providers.zego.fields import INT64, UINT32, Reader
-from emulator.providers.zego.spec import InputSpec, MixSpec, OutputSpec, Watermark
+from emulator.providers.zego.spec import InputSpec, MixSpec, OutputSpec
 
 # Input URLs may use ZEGO's own avertp:// transport (the seed's curl sample); the emulator maps them.
 INPUT_SCHEMES = ("rtmp", "http", "https", "avertp")
@@ -52,7 +51,7 @@ def parse_legacy_start(body: Any) -> LegacyStart:
         sequence=r.sequence("seq"),
         background_color=_bg_color(r),
         background_image=_image(r.string("output_bg_image", max_len=2048), "output_bg_image"),
-        watermark=_watermark(r.obj("watermark")),
+        watermark=validate.watermark(r.obj("watermark"), "image", "rect", _watermark_edges),
         user_data=_user_data(r),
         sound_level=bool(r.integer("with_sound_level", default=0, hi=1)),
         extra=_extra_params(r),
@@ -152,21 +151,8 @@ def _image(value: str | None, name: str) -> str | None:
     return None if value is None else validate.image_url(value, name)
 
 
-def _watermark(r: Reader | None) -> Watermark | None:
-    if r is None:
-        return None
-    image = r.string("image", max_len=2048)
-    if image is None:
-        raise ZegoError(WATERMARK_EMPTY, "watermark.image")
-    validate.image_url(image, "watermark.image")
-    rect = r.obj("rect")
-    if rect is None:
-        raise ZegoError(WATERMARK_WRONG, "watermark.rect is required")
-    edges = [rect.integer(k, default=0, hi=validate.MAX_SIDE, code=WATERMARK_WRONG) or 0 for k in _EDGES]
-    box = validate.box(*edges, "watermark.rect", code=WATERMARK_WRONG)
-    if box is None:
-        raise ZegoError(WATERMARK_WRONG, "watermark.rect is empty")
-    return Watermark(image, box)
+def _watermark_edges(rect: Reader) -> list[int]:
+    return [rect.integer(k, default=0, hi=validate.MAX_SIDE, code=WATERMARK_WRONG) or 0 for k in _EDGES]
 
 
 def _user_data(r: Reader) -> bytes | None:

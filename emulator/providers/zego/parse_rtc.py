@@ -14,8 +14,6 @@ from emulator.providers.zego.errors import (
     START_PARSE,
     STOP_PARSE,
     TOO_MANY_OUTPUTS,
-    WATERMARK_EMPTY,
-    WATERMARK_WRONG,
     WIDTH_RANGE,
     ZegoError,
 )
@@ -28,12 +26,13 @@ from emulator.providers.zego.spec import (
     MixSpec,
     OutputSpec,
     StopSpec,
-    Watermark,
 )
 
 MAX_USER_DATA = 4000
 _AUDIO_CODECS = range(4)  # 0 HE-AAC, 1 AAC-LC, 2 MP3, 3 OPUS
 _VIDEO_CODECS = {0: "h264", 1: "h264-svc", 2: "vp8", 3: "h265"}
+
+_RTC_EDGES = ("Left", "Top", "Right", "Bottom")  # RectInfo, in the order validate.box takes them
 
 
 def parse_start_mix(body: Any) -> MixSpec:
@@ -50,7 +49,9 @@ def parse_start_mix(body: Any) -> MixSpec:
             r.string("BackGroundColorHex") or "0x000000", "BackGroundColorHex"
         ),
         background_image=_image(r, "BackgroundImage"),
-        watermark=_watermark(r.obj("WaterMark")),
+        watermark=validate.watermark(
+            r.obj("WaterMark"), "Image", "RectInfo", lambda rect: [_edge(rect, k) for k in _RTC_EDGES]
+        ),
         user_data=_user_data(r),
         sound_level=bool(r.integer("SoundLevel", default=0, hi=1)),
         extra=_ex_para(r),
@@ -119,7 +120,7 @@ def _mix_input(r: Reader) -> InputSpec:
     rect = r.obj("RectInfo")
     box, layer, radius = None, 0, 0
     if rect is not None:
-        box = validate.box(*(_edge(rect, k) for k in ("Left", "Top", "Right", "Bottom")), rect.path)
+        box = validate.box(*(_edge(rect, k) for k in _RTC_EDGES), rect.path)
         layer = rect.integer("Layer", default=0, hi=UINT32) or 0
         radius = rect.integer("CornerRadius", default=0, hi=validate.MAX_SIDE) or 0
     return InputSpec(
@@ -245,23 +246,6 @@ def _extra_input(r: Reader) -> ExtraInput:
 def _image(r: Reader, key: str) -> str | None:
     value = r.string(key, max_len=2048)
     return None if value is None else validate.image_url(value, r.name(key))
-
-
-def _watermark(r: Reader | None) -> Watermark | None:
-    if r is None:
-        return None
-    image = r.string("Image", max_len=2048)
-    if image is None:
-        raise ZegoError(WATERMARK_EMPTY, "WaterMark.Image")
-    validate.image_url(image, "WaterMark.Image")
-    rect = r.obj("RectInfo")
-    if rect is None:
-        raise ZegoError(WATERMARK_WRONG, "WaterMark.RectInfo is required")
-    edges = [_edge(rect, k) for k in ("Left", "Top", "Right", "Bottom")]
-    box = validate.box(*edges, "WaterMark.RectInfo", code=WATERMARK_WRONG)
-    if box is None:
-        raise ZegoError(WATERMARK_WRONG, "WaterMark.RectInfo is empty")
-    return Watermark(image, box)
 
 
 def _user_data(r: Reader) -> bytes | None:

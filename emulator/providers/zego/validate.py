@@ -4,6 +4,7 @@ duplicates, and rectangles that must lie on the output canvas."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,10 +19,12 @@ from emulator.providers.zego.errors import (
     OUTPUT_FORMAT,
     TOO_MANY_INPUTS,
     TOO_MANY_OUTPUTS,
+    WATERMARK_EMPTY,
     WATERMARK_WRONG,
     ZegoError,
 )
-from emulator.providers.zego.spec import Box, MixSpec, OutputSpec
+from emulator.providers.zego.fields import Reader
+from emulator.providers.zego.spec import Box, MixSpec, OutputSpec, Watermark
 
 MAX_INPUTS = 9
 MAX_OUTPUTS = 3
@@ -92,6 +95,25 @@ def box(left: int, top: int, right: int, bottom: int, name: str, code: int = BAD
             code, f"{name} needs Right > Left and Bottom > Top, got {_edges(Box(left, top, right, bottom))}"
         )
     return Box(left, top, right, bottom)
+
+
+def watermark(
+    r: Reader | None, image_key: str, rect_key: str, edges: Callable[[Reader], list[int]]
+) -> Watermark | None:
+    """The watermark object of either API (their key names differ): its image and its rect, both required."""
+    if r is None:
+        return None
+    image = r.string(image_key, max_len=2048)
+    if image is None:
+        raise ZegoError(WATERMARK_EMPTY, r.name(image_key))
+    image_url(image, r.name(image_key))
+    rect = r.obj(rect_key)
+    if rect is None:
+        raise ZegoError(WATERMARK_WRONG, f"{r.name(rect_key)} is required")
+    found = box(*edges(rect), rect.path, code=WATERMARK_WRONG)
+    if found is None:
+        raise ZegoError(WATERMARK_WRONG, f"{rect.path} is empty")
+    return Watermark(image, found)
 
 
 def key_values(raw: Any, name: str, key_field: str, value_field: str) -> dict[str, str]:
