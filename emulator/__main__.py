@@ -1,7 +1,5 @@
 """``python -m emulator serve ...`` is ``mix-emulator serve ...``."""
 
-import sys
+from emulator.cli import console
 
-from emulator.cli import main
-
-sys.exit(main())
+console()

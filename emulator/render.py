@@ -24,8 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-import av
-
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, Output, ResolvedSource
 from emulator.core.streams import MediaInfo
@@ -33,11 +31,11 @@ from emulator.media.errors import MediaError
 from emulator.media.pipeline import MixPipeline
 from emulator.media.probe import probe
 from emulator.media.sinks import Mp4Sink
+from emulator.media.sources.opener import check_local_file
 from emulator.media.sources.pattern import parse_pattern
 from emulator.media.sources.spec import parse_spec
 
 PROVIDERS = ("tencent", "zego", "volcengine")
-PROBE_TIMEOUT_S = 5.0
 PROGRESS_EVERY_S = 0.2
 FILE_WAIT_S = 30.0  # the MP4 writer may hold the render up this long before a packet is lost
 
@@ -173,10 +171,10 @@ def _looks_like_source(text: str) -> bool:
     )
 
 
-def expected_duration(job: MixJob, resolver: MappingResolver) -> float | None:
-    """How long the inputs play (the longest of them), None when unknown (network sources).
-    Raises RenderError when an input never ends or is missing, since the render would then never end."""
-    longest: float | None = 0.0
+def check_inputs(job: MixJob, resolver: MappingResolver) -> None:
+    """Refuse, before anything starts, a render that could never end or names what does not exist: a
+    ``stream:`` with no --stream, an invalid or missing source, a looped file or an endless pattern (without
+    --duration). Files are not opened here: the render opens them once, and reports one it cannot decode."""
     for layer in job.layers:
         resolved = resolver(layer.source)
         if resolved is None:
@@ -191,29 +189,15 @@ def expected_duration(job: MixJob, resolver: MappingResolver) -> float | None:
             continue  # a still picture lasts as long as the rest
         if layer.loop:
             raise RenderError(f"layer {layer.id} loops forever: pass --duration")
-        seconds = _source_seconds(layer.id, spec.kind, spec.target, spec.params)
-        if seconds is None:
-            longest = None
-        elif longest is not None:
-            longest = max(longest, seconds)
-    return longest
-
-
-def _source_seconds(layer_id: str, kind: str, target: str, params: dict[str, str]) -> float | None:
-    if kind == "pattern":
-        seconds = parse_pattern(target, params).duration
-        if seconds is None:
+        if spec.kind == "pattern" and parse_pattern(spec.target, spec.params).duration is None:
             raise RenderError(
-                f"layer {layer_id}: pattern:{target} never ends: add duration=S or pass --duration"
+                f"layer {layer.id}: pattern:{spec.target} never ends: add duration=S or pass --duration"
             )
-        return seconds
-    if kind != "file":
-        return None  # live or network: the stream says when it ends
-    try:
-        with av.open(target, timeout=PROBE_TIMEOUT_S) as container:
-            return None if container.duration is None else container.duration / av.time_base
-    except (av.FFmpegError, OSError) as exc:
-        raise RenderError(f"layer {layer_id}: cannot open {target}: {exc}") from None
+        if spec.kind == "file":
+            try:
+                check_local_file(spec.target)
+            except MediaError as exc:
+                raise RenderError(f"layer {layer.id}: cannot open {spec.target}: {exc}") from None
 
 
 def render(
@@ -227,7 +211,8 @@ def render(
     """Render ``job`` to ``out``; returns the pipeline status. Raises RenderError/MediaError."""
     output = job.outputs[0] if job.outputs else Output("render")
     job = dataclasses.replace(bind_streams(job, resolver.streams), outputs=[output])
-    total = duration if duration is not None else expected_duration(job, resolver)
+    if duration is None:
+        check_inputs(job, resolver)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.part")
     sinks: list[Mp4Sink] = []
@@ -244,34 +229,47 @@ def render(
         clock=EmulatorClock(),
         data_dir=out.parent,
         mode="fast",
-        # The probed length ends the render exactly there (a still picture layer alone never ends);
-        # with network inputs (no length known) the renderer says when they are over.
-        duration=total,
+        # Without --duration the render ends when its finite inputs have (MixRenderer.finished_at).
+        duration=duration,
         sink_factory=one_mp4,
         on_event=lambda kind, _: done.set() if kind in ("ended", "stopped", "failed") else None,
     )
-    bar = _ProgressBar(progress, total)
+    bar = _ProgressBar(progress, duration)
     pipeline.start()
     try:
         while not done.wait(PROGRESS_EVERY_S):
-            bar.show(pipeline.status()["media_time"])
+            bar.show(pipeline.status())
     finally:
         pipeline.stop()
-        bar.close(pipeline.status()["media_time"])
     status = pipeline.status()
-    if pipeline.state == "failed":
+    try:
+        _check_rendered(pipeline, status, sinks[0].status() if sinks else None, out)
+    except RenderError:
+        bar.abandon()
         partial.unlink(missing_ok=True)
-        raise RenderError(f"the render failed: {pipeline.error}")
-    sink = sinks[0].status() if sinks else {"state": "failed", "error": "no output", "packets": 0}
-    if sink["state"] != "closed" or not sink["packets"]:
-        partial.unlink(missing_ok=True)
-        raise RenderError(f"writing {out} failed: {sink['error'] or 'nothing was rendered'}")
+        raise
+    bar.close(status)
     os.replace(partial, out)
     return status
 
 
+def _check_rendered(
+    pipeline: MixPipeline, status: dict[str, Any], sink: dict[str, Any] | None, out: Path
+) -> None:
+    """RenderError unless the render ran to its end, every input played and the file is complete."""
+    if pipeline.state == "failed":
+        raise RenderError(f"the render failed: {pipeline.error}")
+    failed = next(((layer, i) for layer, i in status["inputs"].items() if i["state"] == "error"), None)
+    if failed is not None:
+        raise RenderError(f"layer {failed[0]}: {failed[1]['error']}")
+    if sink is None or sink["state"] != "closed" or not sink["packets"]:
+        error = "no output" if sink is None else sink["error"] or "nothing was rendered"
+        raise RenderError(f"writing {out} failed: {error}")
+
+
 class _ProgressBar:
-    """``[#######.......] 3.2/10.0 s  4.1x`` on stderr, redrawn in place on a terminal."""
+    """``[#######.......] 3.2/10.0 s  4.1x`` on stderr, redrawn in place on a terminal. The total is
+    --duration, else the longest input's length once the inputs are open."""
 
     WIDTH = 30
 
@@ -281,18 +279,26 @@ class _ProgressBar:
         self._started = time.monotonic()
         self._tty = bool(stream is not None and stream.isatty())
 
-    def show(self, done: float, *, end: str = "") -> None:
+    def show(self, status: dict[str, Any], *, end: str = "") -> None:
         if self._stream is None or not (self._tty or end):
             return
+        done = status["media_time"]
         speed = done / max(1e-6, time.monotonic() - self._started)
-        if self._total:
-            filled = min(self.WIDTH, int(self.WIDTH * done / self._total))
+        lengths = [i["duration"] for i in status["inputs"].values() if i.get("duration") is not None]
+        total = self._total or max(lengths, default=None)
+        if total:
+            filled = min(self.WIDTH, int(self.WIDTH * done / total))
             bar = "#" * filled + "." * (self.WIDTH - filled)
-            text = f"[{bar}] {done:.1f}/{self._total:.1f} s  {speed:.1f}x"
+            text = f"[{bar}] {done:.1f}/{total:.1f} s  {speed:.1f}x"
         else:
             text = f"{done:.1f} s  {speed:.1f}x"
         self._stream.write(("\r" if self._tty else "") + text + end)
         self._stream.flush()
 
-    def close(self, done: float) -> None:
-        self.show(done, end="\n")
+    def close(self, status: dict[str, Any]) -> None:
+        self.show(status, end="\n")
+
+    def abandon(self) -> None:
+        """The render failed: end the line drawn in place, so the error starts on its own."""
+        if self._stream is not None and self._tty:
+            self._stream.write("\n")

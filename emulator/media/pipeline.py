@@ -180,6 +180,7 @@ class MixPipeline:
             renderer = self._open_renderer()
             self._open_outputs()
             final = self._loop(renderer)
+            self._poll(renderer)  # the inputs' final states (a render reports an input that failed)
         except Exception as exc:
             log.exception("pipeline %s failed", self.task_id)
             self._error = str(exc) if isinstance(exc, MediaError) else f"{type(exc).__name__}: {exc}"

@@ -161,6 +161,7 @@ class MixRenderer:
         with self._lock:
             status = {}
             for inp in self._inputs:
+                self._observe(inp)  # as the source is now: it may have failed before any frame asked
                 opened = self._opened.get(inp.key) if inp.key else None
                 source = opened.source.status if opened else None
                 status[inp.layer.id] = {
@@ -168,6 +169,7 @@ class MixRenderer:
                     "since": inp.since,
                     "width": source.width if source else None,
                     "height": source.height if source else None,
+                    "duration": opened.source.duration if opened else None,  # None: endless or not known
                     "source": inp.layer.source,
                     "resolved": inp.resolved.spec if inp.resolved else None,
                     "error": inp.error,

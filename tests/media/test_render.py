@@ -26,6 +26,13 @@ def write_job(path: Path, *layers: Layer) -> Path:
     return path
 
 
+def junk(beside: Path) -> Path:
+    """A file that is no media at all, next to ``beside``."""
+    path = beside.with_name("junk.mp4")
+    path.write_bytes(bytes(range(256)) * 20)
+    return path
+
+
 def decode(path: Path) -> tuple[list[av.VideoFrame], int]:
     with av.open(str(path)) as container:
         frames = list(container.decode(video=0))
@@ -85,6 +92,7 @@ def test_duration_cuts_an_endless_input_and_urls_map_to_sources(tmp_path: Path) 
         (lambda p: write_job(p, Layer("a", "stream:nobody")), "pass --stream nobody=SOURCE"),
         (lambda p: write_job(p, Layer("a", "pattern:bars")), "never ends"),
         (lambda p: write_job(p, Layer("a", "/no/such/file.mp4")), "cannot open"),
+        (lambda p: write_job(p, Layer("a", str(junk(p)))), "corrupt, truncated or unsupported media"),
     ],
 )
 def test_bad_input_is_a_clear_error(

@@ -148,6 +148,7 @@ def test_missing_file_is_an_error_and_the_rest_renders(tmp_path: Path, clock) ->
         "since": status["ok"]["since"],
         "width": 320,
         "height": 240,
+        "duration": None,  # an endless pattern
         "source": "pattern:color?color=%2300ff00",
         "resolved": "pattern:color?color=%2300ff00",
         "error": None,
