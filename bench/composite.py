@@ -4,13 +4,17 @@
 
 Four H.264+AAC inputs (moving bars, a different tone each) are written to bench/out/ once. Then each side
 runs in its own process, so its wall time, CPU time (user+sys) and peak memory are the child's alone
-(``os.wait4``): (a) ``python -m emulator render`` of a MixJob putting the four inputs in a 2x2 grid,
-(b) ``ffmpeg`` with scale (the compositor's interpolation and chroma siting, so both sides compose the same
-pixels) + xstack + amix and the same encoder settings (libx264 veryfast, same bitrate, GOP and scene-cut
-setting, AAC); the x264 settings both outputs record are compared. Each side runs ``--repeat`` times,
-alternating who goes first; the table gives the medians and the median of the per-round ratios emulator /
-FFmpeg (a round's two runs see the same load). The target is a wall-time ratio of at most 1.0.
-A CI-sized job (two 320x180 inputs, 5 s) is then rendered in this process and timed.
+(``os.wait4``):
+(a) ``python -m emulator render`` of a MixJob putting the four inputs in a 2x2 grid: a whole process,
+    interpreter start-up and imports included;
+(b) the same render timed inside a process that has loaded the engine already (``bench/in_process.py``), as
+    a running emulator or the pytest plugin runs a fast-mode task;
+(c) ``ffmpeg`` with scale (the compositor's interpolation and chroma siting, so both sides compose the same
+    pixels) + xstack + amix and the same encoder settings (libx264 veryfast, same bitrate, GOP and scene-cut
+    setting, AAC); the x264 settings the outputs record are compared.
+Each side runs ``--repeat`` times, the order rotating every round; the table gives the medians and the
+median of the per-round ratios to FFmpeg (a round's runs see the same load). The target is a wall-time
+ratio of at most 1.0. A CI-sized job (two 320x180 inputs, 5 s) is then rendered in this process and timed.
 """
 
 from __future__ import annotations
@@ -44,12 +48,16 @@ GOP_SECONDS = 2.0
 PRESET = "veryfast"
 
 
+RENDER, IN_PROCESS, FFMPEG = "render command", "in process", "ffmpeg"
+
+
 @dataclass
 class Measure:
     name: str
     wall: float
     cpu: float
     peak_mb: float
+    stdout: str = ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,18 +80,24 @@ def main(argv: list[str] | None = None) -> int:
     # sandboxes) every start would otherwise compile its modules again (~0.05 s).
     compileall.compile_dir(PACKAGE, quiet=1)
     load = os.getloadavg()[0]
-    runs: dict[str, list[Measure]] = {"emulator": [], "ffmpeg": []}
-    for i in range(max(1, args.repeat)):  # alternate who goes first: load from elsewhere hits both alike
-        sides = [("emulator", lambda: run_emulator(args.out, job, inputs)),
-                 ("ffmpeg", lambda: run_ffmpeg(args.out, inputs, (width, height), args.fps))]  # fmt: skip
-        for name, run in sides if i % 2 == 0 else reversed(sides):
-            runs[name].append(run())
+    request = args.out / "job.json"
+    request.write_text(json.dumps(job.to_dict()))
+    sides = {
+        RENDER: lambda: run_emulator(args.out, request, inputs),
+        IN_PROCESS: lambda: run_in_process(args.out, request, inputs),
+        FFMPEG: lambda: run_ffmpeg(args.out, inputs, (width, height), args.fps),
+    }
+    runs: dict[str, list[Measure]] = {name: [] for name in sides}
+    names = list(sides)
+    for i in range(max(1, args.repeat)):  # rotate who goes first: load from elsewhere hits all alike
+        for name in names[i % 3 :] + names[: i % 3]:
+            runs[name].append(sides[name]())
     print(f"\n2x2 composite, {width}x{height} {args.fps} fps, {args.seconds:g} s inputs, x264 {PRESET}")
     print(f"load average (1 min) {load:.2f} before, {os.getloadavg()[0]:.2f} after; wall times of all runs: ")
     for name, measures in runs.items():
-        print(f"  {name:<9}" + " ".join(f"{m.wall:.2f}" for m in measures))
+        print(f"  {name:<15}" + " ".join(f"{m.wall:.2f}" for m in measures))
     print(table(runs))
-    print(x264_settings(args.out / "emulator.mp4", args.out / "ffmpeg.mp4"))
+    print(x264_settings(*(args.out / f"{name}.mp4" for name in ("emulator", "in_process", "ffmpeg"))))
     if not args.skip_ci:
         ci = run_ci_job(args.out)
         print(
@@ -119,12 +133,21 @@ def grid_job(count: int, size: tuple[int, int], fps: int) -> MixJob:
     return MixJob(Canvas(width, height), layers, [Output("bench", video, audio)])
 
 
-def run_emulator(folder: Path, job: MixJob, inputs: list[Path]) -> Measure:
-    request = folder / "job.json"
-    request.write_text(json.dumps(job.to_dict()))
-    streams = [arg for i, path in enumerate(inputs) for arg in ("--stream", f"in{i}={path}")]
+def run_emulator(folder: Path, request: Path, inputs: list[Path]) -> Measure:
     command = [sys.executable, "-m", "emulator", "render", str(request), "-o", str(folder / "emulator.mp4")]
-    return measure("emulator", command + streams)
+    return measure(RENDER, command + [arg for stream in streams(inputs) for arg in ("--stream", stream)])
+
+
+def run_in_process(folder: Path, request: Path, inputs: list[Path]) -> Measure:
+    """The render's own wall and CPU time, as the child reports them; its peak memory (the whole child's)."""
+    command = [sys.executable, "-m", "bench.in_process", str(request), str(folder / "in_process.mp4")]
+    whole = measure(IN_PROCESS, command + streams(inputs), capture=True)
+    timed = json.loads(whole.stdout)
+    return Measure(IN_PROCESS, timed["wall"], timed["cpu"], whole.peak_mb)
+
+
+def streams(inputs: list[Path]) -> list[str]:
+    return [f"in{i}={path}" for i, path in enumerate(inputs)]
 
 
 def run_ffmpeg(folder: Path, inputs: list[Path], size: tuple[int, int], fps: int) -> Measure:
@@ -152,16 +175,20 @@ def run_ffmpeg(folder: Path, inputs: list[Path], size: tuple[int, int], fps: int
     return measure("ffmpeg", command)
 
 
-def measure(name: str, command: list[str]) -> Measure:
+def measure(name: str, command: list[str], *, capture: bool = False) -> Measure:
     """Run a command; its own wall time, CPU time and peak RSS (from wait4, so no other child counts)."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output)
+    stdout = child.stdout.read().decode() if child.stdout else ""  # a line of JSON at the end: no deadlock
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
+    if child.stdout:
+        child.stdout.close()
     if child.returncode != 0:
         raise SystemExit(f"{name} failed with exit code {child.returncode}: {' '.join(command)}")
-    return Measure(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return Measure(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stdout)
 
 
 def run_ci_job(folder: Path) -> Measure:
@@ -182,16 +209,18 @@ def run_ci_job(folder: Path) -> Measure:
 
 
 def table(runs: dict[str, list[Measure]]) -> str:
-    """Medians per side, and the median of the per-round ratios (each round's runs share its load)."""
+    """Medians per side, and per emulator side the median of its per-round ratios to FFmpeg (each round's
+    runs share its load)."""
     keys = ("wall", "cpu", "peak_mb")
-    title = f"median of {len(runs['emulator'])} runs"
-    lines = [f"{title:<22}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}"]
+    title = f"median of {len(runs[FFMPEG])} runs"
+    lines = [f"{title:<26}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}"]
     for name, ms in runs.items():
         wall, cpu, peak = (statistics.median(getattr(m, key) for m in ms) for key in keys)
-        lines.append(f"{name:<22}{wall:>10.2f}{cpu:>10.2f}{peak:>10.0f}")
-    pairs = list(zip(runs["emulator"], runs["ffmpeg"], strict=True))
-    ratios = [statistics.median(getattr(e, key) / getattr(f, key) for e, f in pairs) for key in keys]
-    lines.append(f"{'emulator/ffmpeg':<22}" + "".join(f"{r:>9.2f}x" for r in ratios))
+        lines.append(f"{name:<26}{wall:>10.2f}{cpu:>10.2f}{peak:>10.0f}")
+    for name in (RENDER, IN_PROCESS):
+        pairs = list(zip(runs[name], runs[FFMPEG], strict=True))
+        ratios = [statistics.median(getattr(e, key) / getattr(f, key) for e, f in pairs) for key in keys]
+        lines.append(f"{name + '/ffmpeg':<26}" + "".join(f"{r:>9.2f}x" for r in ratios))
     return "\n".join(lines)
 
 
@@ -203,7 +232,7 @@ def x264_settings(*outputs: Path) -> str:
         start = data.find(b"x264 - core")
         found.append(data[start : data.find(b"\x00", start)].split(b" - ", 3)[-1] if start >= 0 else b"")
     if found[0] and all(settings == found[0] for settings in found):
-        return "x264 settings of both outputs: identical"
+        return "x264 settings of all outputs: identical"
     return "x264 settings DIFFER: " + " | ".join(settings.decode(errors="replace") for settings in found)
 
 

@@ -133,7 +133,7 @@ def test_the_benchmark_runs(tmp_path: Path) -> None:
         [*command, "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert "emulator/ffmpeg" in result.stdout
+    assert "render command/ffmpeg" in result.stdout and "in process/ffmpeg" in result.stdout
     with av.open(str(tmp_path / "emulator.mp4")) as container:
         assert container.streams.video[0].codec_context.width == 160
         assert np.isclose(float(container.duration or 0) / av.time_base, 1.0, atol=0.2)
