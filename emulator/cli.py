@@ -92,11 +92,12 @@ def console() -> NoReturn:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command == "render":
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["render"]:  # it has a parser of its own: no need to build the server's
         from emulator.render import run_render
 
-        return run_render(sys.argv[2:] if argv is None else argv[1:])
+        return run_render(arguments[1:])
+    args = build_parser().parse_args(arguments)
     if args.command == "push":
         from emulator.push import run_push
 
