@@ -116,6 +116,20 @@ def fill(out: Planes, rect: tuple[int, int, int, int], yuv: tuple[int, int, int]
         plane[y // div : -(-(y + h) // div), x // div : -(-(x + w) // div)] = value
 
 
+def draw_bars(
+    out: Planes, rect: tuple[int, int, int, int], yuv: tuple[int, int, int], alpha: np.ndarray | None
+) -> None:
+    """A layer's bars: a solid rect, blended through ``alpha`` (luma-sized) when its corners are rounded
+    or it is translucent."""
+    if alpha is None:
+        fill(out, rect, yuv)
+        return
+    x, y, w, h = rect
+    chroma = (-(-h // 2), -(-w // 2))  # the shape put() subsamples the alpha to
+    solid = [np.full((h, w) if i == 0 else chroma, v, np.uint8) for i, v in enumerate(yuv)]
+    put(out, solid, x, y, alpha)
+
+
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     from PIL import ImageFont  # Pillow is imported when a label is drawn: faster start-up
@@ -237,7 +251,7 @@ class Compositor:
             self._covers[pooled] = cover
         for layer, placement, slot in drawn:
             if placement.bars is not None:
-                fill(planes, placement.bars, color_yuv(layer.bar_color))
+                draw_bars(planes, placement.bars, color_yuv(layer.bar_color), placement.bars_mask)
             if slot.planes is not None:
                 scaled = slot.planes
                 alpha = scaled[3] if len(scaled) == 4 else None

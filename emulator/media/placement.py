@@ -38,6 +38,7 @@ class Placement:
     mask: np.ndarray | None  # uint8 alpha (opacity x rounded corners) over the visible part; None = opaque
     bars: tuple[int, int, int, int] | None  # canvas rect (x, y, w, h) filled with bar_color first
     rect: tuple[int, int, int, int]  # the layer's destination rect, resolved (labels are placed in it)
+    bars_mask: np.ndarray | None = None  # alpha over ``bars`` (the rect's rounded corners); None = opaque
 
 
 def place(layer: Layer, src_w: int, src_h: int, canvas_w: int, canvas_h: int) -> Placement | None:
@@ -75,9 +76,13 @@ def place(layer: Layer, src_w: int, src_h: int, canvas_w: int, canvas_h: int) ->
         scale = max(w / cw, h / ch)
         dx, dy = (cw - w / scale) / 2, (ch - h / scale) / 2  # centred overflow, in source pixels
         box = (x0 + dx, y0 + dy, x1 - dx, y1 - dy)
+    # With bars the layer is the whole rect: its rounded corners and opacity apply to the bars and the
+    # picture alike; without, to the picture.
+    frame_mask = _mask(w, h, layer.corner_radius, layer.opacity) if bars else None
+    bars_mask = None if bars is None or frame_mask is None else _cut(frame_mask, rect, bars)
     visible = _clip_rect(image, canvas_w, canvas_h)
     if visible is None:
-        return Placement(None, (0, 0), (0, 0), None, bars, rect) if bars else None
+        return Placement(None, (0, 0), (0, 0), None, bars, rect, bars_mask) if bars else None
     ix, iy, iw, ih = image
     vx, vy, vw, vh = visible
     # The source region behind the visible part (proportional), snapped to whole (even-origin) pixels.
@@ -87,10 +92,18 @@ def place(layer: Layer, src_w: int, src_h: int, canvas_w: int, canvas_h: int) ->
     bx1 = min(src_w, max(bx0 + 1, math.ceil(box[0] + (vx + vw - ix) * sx - 1e-6)))
     by1 = min(src_h, max(by0 + 1, math.ceil(box[1] + (vy + vh - iy) * sy - 1e-6)))
     src_box = None if (bx0, by0, bx1, by1) == (0, 0, src_w, src_h) else (bx0, by0, bx1, by1)
-    mask = _mask(iw, ih, layer.corner_radius, layer.opacity)
-    if mask is not None:
-        mask = mask[vy - iy : vy - iy + vh, vx - ix : vx - ix + vw]
-    return Placement(src_box, (vw, vh), (vx, vy), mask, bars, rect)
+    if bars:
+        mask = None if frame_mask is None else _cut(frame_mask, rect, visible)
+    else:
+        mask = _mask(iw, ih, layer.corner_radius, layer.opacity)
+        mask = None if mask is None else _cut(mask, image, visible)
+    return Placement(src_box, (vw, vh), (vx, vy), mask, bars, rect, bars_mask)
+
+
+def _cut(mask: np.ndarray, whole: Box, part: Box) -> np.ndarray:
+    """The piece of ``mask`` (covering the canvas rect ``whole``) under the canvas rect ``part``."""
+    x, y = part[0] - whole[0], part[1] - whole[1]
+    return mask[y : y + part[3], x : x + part[2]]
 
 
 def _clamp(value: int, lo: int, hi: int) -> int:

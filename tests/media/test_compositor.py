@@ -152,6 +152,25 @@ def test_corner_radius_cuts_the_corners() -> None:
     assert_rgb(out, 22, 60, RED)
 
 
+def test_corner_radius_rounds_the_bars_not_the_picture_inside() -> None:
+    source = stripes([RED, GREEN, YELLOW, WHITE])  # 200x100 (2:1): fit into 100x100 -> 100x50 at y 45
+    layer = Layer(
+        id="a", source="", rect=Rect(20, 20, 100, 100), fit=FitMode.FIT, bar_color="#ffffff", corner_radius=30
+    )
+    out = compose([(layer, source)], Canvas(160, 160, "#0000ff"))
+    assert_rgb(out, 22, 22, BLUE)  # the rect's corners are cut, bars included
+    assert_rgb(out, 117, 117, BLUE)
+    assert_rgb(out, 70, 22, WHITE)  # bars between the corners stay
+    assert_rgb(out, 70, 117, WHITE)
+    assert_rgb(out, 22, 47, RED)  # the picture's own corners are inside the rect: not rounded
+    assert_rgb(out, 117, 92, WHITE)
+    half = Layer(
+        id="b", source="", rect=Rect(0, 0, 100, 100), fit=FitMode.FIT, bar_color="#ff0000", opacity=0.5
+    )
+    translucent = compose([(half, source)], Canvas(100, 100, "#000000"))
+    assert_rgb(translucent, 50, 10, (128, 0, 0), 16)  # the bars take the layer's opacity too
+
+
 def test_odd_sizes_and_clipping() -> None:
     assert even_size(321, 181) == (320, 180)
     assert even_size(1, 0) == (2, 2)
