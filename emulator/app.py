@@ -146,6 +146,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
         await ctx.tasks.stop_all()
+        await asyncio.to_thread(ctx.relays.stop_all)
         await ctx.callbacks.close()
         if rtmp is not None:
             await rtmp.stop()
@@ -158,5 +159,6 @@ async def _tick(ctx: EmulatorContext) -> None:
         try:
             ctx.clock.fire_due()
             ctx.tasks.tick()
+            ctx.relays.tick(time.monotonic())
         except Exception:
             log.exception("ticker")

@@ -17,6 +17,7 @@ from emulator.core.urlmap import MediaRoots, UrlMap
 
 if TYPE_CHECKING:
     from emulator.media.live import LiveHub
+    from emulator.media.relay import StreamRelays
     from emulator.providers.base import Provider
 
 
@@ -32,6 +33,7 @@ class EmulatorContext:
     faults: FaultInjector
     journal: RequestJournal
     callbacks: CallbackDispatcher
+    relays: StreamRelays
     providers: dict[str, Provider] = field(default_factory=dict)
     http_port: int | None = None  # known once the server is bound
     rtmp_port: int | None = None
@@ -39,6 +41,7 @@ class EmulatorContext:
     @classmethod
     def create(cls, settings: Settings, pipeline_factory: PipelineFactory | None = None) -> EmulatorContext:
         from emulator.media.live import LiveHub
+        from emulator.media.relay import StreamRelays
 
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         (settings.data_dir / "media").mkdir(exist_ok=True)
@@ -48,14 +51,10 @@ class EmulatorContext:
         roots = MediaRoots(settings.all_media_roots())
         hub = LiveHub()
         resolver = SourceResolverImpl(registry, urls, roots)
-        tasks = TaskManager(
-            clock,
-            registry,
-            resolver,
-            pipeline_factory or _media_pipeline_factory(hub),
-            settings.data_dir,
-            settings.media_mode,
-        )
+        factory = pipeline_factory or _media_pipeline_factory(hub)
+        tasks = TaskManager(clock, registry, resolver, factory, settings.data_dir, settings.media_mode)
+        relays = StreamRelays(registry, resolver, clock, hub, settings.data_dir, factory)
+        hub.set_on_demand(relays.start)  # players of a control-API stream get it relayed
         return cls(
             settings=settings,
             clock=clock,
@@ -67,6 +66,7 @@ class EmulatorContext:
             faults=FaultInjector(),
             journal=RequestJournal(settings.journal_size),
             callbacks=CallbackDispatcher(clock),
+            relays=relays,
         )
 
     # ----- credentials
@@ -88,12 +88,11 @@ class EmulatorContext:
             return self.settings.public_host
         return f"{self.settings.host}:{self.http_port or self.settings.port}"
 
-    def play_urls(self, stream_id: str) -> dict[str, str]:
+    def play_urls(self, stream_id: str, *, hls: bool = True) -> dict[str, str]:
         """Where players pull a stream from this emulator."""
-        urls = {
-            "flv": f"http://{self.public_host}/live/{stream_id}.flv",
-            "hls": f"http://{self.public_host}/live/{stream_id}/index.m3u8",
-        }
+        urls = {"flv": f"http://{self.public_host}/live/{stream_id}.flv"}
+        if hls:
+            urls["hls"] = f"http://{self.public_host}/live/{stream_id}/index.m3u8"
         if self.rtmp_port:
             host = self.public_host.rsplit(":", 1)[0]
             urls["rtmp"] = f"rtmp://{host}:{self.rtmp_port}/live/{stream_id}"

@@ -70,6 +70,7 @@ async def reset(request: web.Request) -> web.Response:
     ctx = _ctx(request)
     stopped = len(ctx.tasks.active())
     await ctx.tasks.stop_all()
+    await asyncio.to_thread(ctx.relays.stop_all)
     ctx.tasks.forget_finished()
     ctx.registry.clear()
     ctx.urls.clear()
@@ -146,8 +147,9 @@ async def _probe(spec: str) -> MediaInfo:
 
 
 def _stream_view(ctx: EmulatorContext, stream: Any) -> dict[str, Any]:
-    # A real push is re-served to players; a control-API stream only stands in for one (mix it to watch it).
-    play = ctx.play_urls(stream.stream_id) if stream.origin == "rtmp" else None
+    # A real push is re-served to players as it comes; a control-API stream is relayed while someone plays
+    # it, over FLV and RTMP (HLS would need segments ready before the first request).
+    play = ctx.play_urls(stream.stream_id, hls=stream.origin == "rtmp") if stream.origin != "mix" else None
     return {**stream.to_dict(), "play": play}
 
 

@@ -1,8 +1,9 @@
 """The LiveHub: named live FLV channels between producers and consumers.
 
 Producers: the RTMP ingest (asyncio) writes channel ``<stream_id>``; a mix pipeline (a thread) writes
-``mix:<stream_id>``. Consumers: HTTP-FLV and RTMP play (asyncio, :class:`Subscription`) and media decoders
-(threads, the blocking file-like :class:`LiveReader` that PyAV opens with ``format="flv"``).
+``mix:<stream_id>``; a relay of a control-API stream (relay.py, started on demand) ``relay:<stream_id>``.
+Consumers: HTTP-FLV and RTMP play (asyncio, :class:`Subscription`) and media decoders (threads, the
+blocking file-like :class:`LiveReader` that PyAV opens with ``format="flv"``).
 
 A consumer that joins late gets what a CDN edge gives a new viewer: the FLV header, onMetaData, the AVC/AAC
 sequence headers and the tags since the last video keyframe (the GOP cache), then live tags; its timestamps
@@ -37,6 +38,8 @@ __all__ = ["LiveHub", "LiveReader", "Publisher", "Subscription"]
 log = logging.getLogger(__name__)
 
 ChangeListener = Callable[[str, bool], None]
+OnDemand = Callable[[str], bool]  # start producing a stream id nobody produces yet; False = cannot
+ON_DEMAND_WAIT_S = 5.0  # how long a player waits for a stream started on demand
 
 
 class Publisher:
@@ -181,6 +184,7 @@ class LiveHub:
         self._lock = threading.Lock()
         self._channels: dict[str, _Channel] = {}
         self._listeners: list[ChangeListener] = []
+        self._on_demand: OnDemand | None = None
 
     # -- public API ---------------------------------------------------------------------------------
     def open_publisher(self, channel: str) -> Publisher:
@@ -217,12 +221,27 @@ class LiveHub:
             ch = self._channels.get(channel)
             return ch is not None and ch.publisher is not None
 
+    def subscribers(self, channel: str) -> int:
+        """How many consumers read (or wait for) ``channel``."""
+        with self._lock:
+            ch = self._channels.get(channel)
+            return 0 if ch is None else len(ch.subscribers)
+
     def playable(self, stream_id: str) -> str | None:
-        """The channel a player of ``stream_id`` gets: the mix output ``mix:<id>`` if live, else ``<id>``."""
-        return next((c for c in (f"mix:{stream_id}", stream_id) if self.exists(c)), None)
+        """The channel a player of ``stream_id`` gets: the mix output ``mix:<id>`` if live, else the push
+        ``<id>``, else the relay ``relay:<id>``."""
+        channels = (f"mix:{stream_id}", stream_id, f"relay:{stream_id}")
+        return next((c for c in channels if self.exists(c)), None)
+
+    def set_on_demand(self, start: OnDemand | None) -> None:
+        """``start(stream_id)`` is asked to produce a stream a player wants and no channel plays yet."""
+        self._on_demand = start
 
     async def find_playable(self, stream_id: str, timeout: float) -> str | None:
-        """:meth:`playable`, waiting up to ``timeout`` seconds for the stream to go live."""
+        """:meth:`playable`, waiting up to ``timeout`` seconds for the stream to go live (at least
+        ON_DEMAND_WAIT_S when the on-demand hook starts it)."""
+        if self.playable(stream_id) is None and self._on_demand is not None and self._on_demand(stream_id):
+            timeout = max(timeout, ON_DEMAND_WAIT_S)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while (channel := self.playable(stream_id)) is None and loop.time() < deadline:

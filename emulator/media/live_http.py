@@ -1,7 +1,8 @@
 """HTTP playback routes: HTTP-FLV streamed from the LiveHub, HLS files served from the data dir.
 
 ``GET /live/{stream_id}.flv`` streams channel ``mix:<id>`` (a mix output) if it is live, else ``<id>``
-(an RTMP push), as players such as flv.js and ffplay expect: one endless chunked FLV response. A player
+(an RTMP push), else ``relay:<id>`` (a control-API stream, relayed on demand: see relay.py), as players such
+as flv.js and ffplay expect: one endless chunked FLV response. A player
 that stops reading is cut off: the hub drops its subscription and a write that cannot finish within
 ``write_timeout`` closes the connection, so it never holds up the publisher or the server.
 ``GET /live/{stream_id}/{file}`` serves ``index.m3u8`` and its segments from ``hls_root/<stream_id>/``.

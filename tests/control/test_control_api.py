@@ -38,7 +38,7 @@ def test_round_trip_publish_fault_journal_reset(mix_emulator: EmulatorFixture) -
     )
     assert stream["stream_id"] == "anchor1" and stream["origin"] == "control"
     assert (stream["info"]["width"], stream["info"]["height"]) == (320, 180)
-    assert stream["play"] is None  # only real RTMP pushes are re-served to players
+    assert set(stream["play"]) == {"flv", "rtmp"}  # relayed to players on demand (test_relay.py)
     assert [s["stream_id"] for s in emu.streams()] == ["anchor1"]
     assert [s["stream_id"] for s in emu.streams(room_id="room1")] == ["anchor1"]
     assert emu.streams(room_id="other") == []
