@@ -19,7 +19,7 @@ from typing import Any
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import AudioSpec, Canvas, Layer, MixJob, Output, SourceResolver, VideoSpec
-from emulator.core.streams import StreamRegistry
+from emulator.core.streams import MediaInfo, StreamRegistry
 from emulator.core.tasks import Pipeline, PipelineFactory
 from emulator.media.live import LiveHub
 
@@ -84,25 +84,24 @@ class StreamRelays:
                 return False
         if running is not None:
             self._stop(stream_id, running)  # re-published since: relay the new source
-        info = stream.info
-        width, height = (info.width, info.height) if info.width and info.height else DEFAULT_SIZE
-        video = VideoSpec(fps=info.fps or DEFAULT_FPS, bitrate=None, crf=RELAY_CRF, gop_seconds=1.0,
-                          preset=RELAY_PRESET) if info.has_video else None  # fmt: skip
-        audio = AudioSpec() if info.has_audio or video is None else None
-        job = MixJob(Canvas(width, height), [Layer("relay", f"stream:{stream_id}")],
-                     [Output(stream_id, video, audio, record=False)])  # fmt: skip
+        job = _relay_job(stream_id, stream.info)
         from emulator.media.sinks import LiveSink  # with the media engine, imported on first use
 
-        pipeline = self._factory(
-            job,
-            task_id=f"relay-{stream_id}",
-            resolver=self._resolver,
-            clock=self._clock,
-            data_dir=self._data_dir,
-            mode="realtime",
-            sink_factory=lambda encoder: [LiveSink(encoder.templates, self._hub, relay_channel(stream_id))],
-            on_event=lambda kind, _: self._ended(stream_id, pipeline) if kind in _FINAL else None,
-        )
+        channel = relay_channel(stream_id)
+        try:
+            pipeline = self._factory(
+                job,
+                task_id=f"relay-{stream_id}",
+                resolver=self._resolver,
+                clock=self._clock,
+                data_dir=self._data_dir,
+                mode="realtime",
+                sink_factory=lambda encoder: [LiveSink(encoder.templates, self._hub, channel)],
+                on_event=lambda kind, _: self._ended(stream_id, pipeline) if kind in _FINAL else None,
+            )
+        except Exception:  # a player asked: it gets "not live", the server goes on
+            log.exception("relay of %s could not start", stream_id)
+            return False
         with self._lock:
             self._relays[stream_id] = _Relay(stream.generation, pipeline)
         pipeline.start()
@@ -153,3 +152,16 @@ class StreamRelays:
             relay = self._relays.get(stream_id)
             if relay is not None and relay.pipeline is pipeline:
                 del self._relays[stream_id]
+
+
+def _relay_job(stream_id: str, info: MediaInfo) -> MixJob:
+    """The stream alone, at its own size and rate (defaults where the probe did not tell)."""
+    width, height = (info.width, info.height) if info.width and info.height else DEFAULT_SIZE
+    video = None
+    if info.has_video:
+        video = VideoSpec(
+            fps=info.fps or DEFAULT_FPS, bitrate=None, crf=RELAY_CRF, gop_seconds=1.0, preset=RELAY_PRESET
+        )
+    audio = AudioSpec() if info.has_audio or video is None else None
+    output = Output(stream_id, video, audio, record=False)
+    return MixJob(Canvas(width, height), [Layer("relay", f"stream:{stream_id}")], [output])
