@@ -13,7 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+# Chinese label text (ZEGO's Label) needs a CJK font. Best effort, as root where apt-get works: elsewhere
+# labels fall back to Pillow's own font (Latin only) and the test of Chinese glyphs is skipped.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+$(CJK_FONT):
+	-[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q fonts-wqy-microhei >/dev/null
+
+install: $(STAMP) $(CJK_FONT)
 
 run: install  ## start the emulator on 127.0.0.1:8080 with demo streams published
 	$(BIN)/mix-emulator serve --demo $(ARGS)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import av
 import numpy as np
 import pytest
 
 from emulator.core.job import Canvas, FitMode, Layer, Rect, TextLabel
-from emulator.media.compositor import Compositor, even_size, place
+from emulator.media.compositor import CJK_FONTS, Compositor, even_size, place, render_label
 from emulator.media.sources.frames import solid_frame
 from tests.media.conftest import BLUE, GREEN, RED, WHITE, YELLOW, assert_rgb, near, rgb_at
 
@@ -223,6 +225,18 @@ def test_labels_draw_text_over_their_layer() -> None:
     assert (box.sum(axis=2) > 600).sum() > 50  # white strokes
     assert (box.sum(axis=2) < 60).sum() > 50  # on the black box
     assert_rgb(out, 200, 120, RED)  # the rest of the layer is untouched
+
+
+@pytest.mark.skipif(
+    not any(Path(font).exists() for font in CJK_FONTS),
+    reason="no CJK font installed (make test installs fonts-wqy-microhei where apt-get can)",
+)
+def test_chinese_labels_draw_their_own_glyphs() -> None:
+    def ink(text: str) -> int:
+        _, alpha = render_label(text, 32, "#ffffff", None)
+        return int((alpha > 128).sum())
+
+    assert ink("麤") > 3 * ink("一")  # a font without CJK draws both as the same empty box
 
 
 @pytest.mark.parametrize("fit", list(FitMode))
