@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,7 @@ PRESET = "veryfast"
 
 
 RENDER, IN_PROCESS, FFMPEG = "render command", "in process", "ffmpeg"
+IMPORTS = "python + import av, numpy"
 
 
 @dataclass
@@ -87,23 +89,38 @@ def main(argv: list[str] | None = None) -> int:
         IN_PROCESS: lambda: run_in_process(args.out, request, inputs),
         FFMPEG: lambda: run_ffmpeg(args.out, inputs, (width, height), args.fps),
     }
-    runs: dict[str, list[Measure]] = {name: [] for name in sides}
-    names = list(sides)
-    for i in range(max(1, args.repeat)):  # rotate who goes first: load from elsewhere hits all alike
-        for name in names[i % 3 :] + names[: i % 3]:
-            runs[name].append(sides[name]())
+    runs = rotated(sides, args.repeat)
     print(f"\n2x2 composite, {width}x{height} {args.fps} fps, {args.seconds:g} s inputs, x264 {PRESET}")
     print(f"load average (1 min) {load:.2f} before, {os.getloadavg()[0]:.2f} after; wall times of all runs: ")
     for name, measures in runs.items():
         print(f"  {name:<15}" + " ".join(f"{m.wall:.2f}" for m in measures))
     print(table(runs))
     print(x264_settings(*(args.out / f"{name}.mp4" for name in ("emulator", "in_process", "ffmpeg"))))
+    one_frame = {
+        RENDER: lambda: run_emulator(args.out, request, inputs, frames=(1, args.fps)),
+        FFMPEG: lambda: run_ffmpeg(args.out, inputs, (width, height), args.fps, frames=1),
+        IMPORTS: lambda: measure(IMPORTS, [sys.executable, "-c", "import av, numpy"]),
+    }
+    startup = rotated(one_frame, args.repeat)
+    walls = {name: statistics.median(m.wall for m in measures) for name, measures in startup.items()}
+    print("\none output frame (start-up and finish only), median wall s:")
+    print("  " + ", ".join(f"{name} {wall:.2f}" for name, wall in walls.items()))
     if not args.skip_ci:
         ci = run_ci_job(args.out)
         print(
             f"\nCI-sized job (two 320x180 inputs, 5 s, in process): {ci.wall:.2f} s wall, {ci.cpu:.2f} s CPU"
         )
     return 0
+
+
+def rotated(sides: dict[str, Callable[[], Measure]], rounds: int) -> dict[str, list[Measure]]:
+    """Run every side ``rounds`` times, who goes first rotating: load from elsewhere hits all alike."""
+    runs: dict[str, list[Measure]] = {name: [] for name in sides}
+    names = list(sides)
+    for i in range(max(1, rounds)):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            runs[name].append(sides[name]())
+    return runs
 
 
 def make_inputs(folder: Path, size: tuple[int, int], fps: int, seconds: float) -> list[Path]:
@@ -133,9 +150,16 @@ def grid_job(count: int, size: tuple[int, int], fps: int) -> MixJob:
     return MixJob(Canvas(width, height), layers, [Output("bench", video, audio)])
 
 
-def run_emulator(folder: Path, request: Path, inputs: list[Path]) -> Measure:
-    command = [sys.executable, "-m", "emulator", "render", str(request), "-o", str(folder / "emulator.mp4")]
-    return measure(RENDER, command + [arg for stream in streams(inputs) for arg in ("--stream", stream)])
+def run_emulator(
+    folder: Path, request: Path, inputs: list[Path], *, frames: tuple[int, int] | None = None
+) -> Measure:
+    """``python -m emulator render``; ``frames`` = (count, fps): only that many output frames."""
+    out = folder / ("emulator.mp4" if frames is None else "emulator_frames.mp4")
+    command = [sys.executable, "-m", "emulator", "render", str(request), "-o", str(out)]
+    command += [arg for stream in streams(inputs) for arg in ("--stream", stream)]
+    if frames is not None:
+        command += ["--duration", str(frames[0] / frames[1])]
+    return measure(RENDER, command)
 
 
 def run_in_process(folder: Path, request: Path, inputs: list[Path]) -> Measure:
@@ -150,10 +174,12 @@ def streams(inputs: list[Path]) -> list[str]:
     return [f"in{i}={path}" for i, path in enumerate(inputs)]
 
 
-def run_ffmpeg(folder: Path, inputs: list[Path], size: tuple[int, int], fps: int) -> Measure:
+def run_ffmpeg(
+    folder: Path, inputs: list[Path], size: tuple[int, int], fps: int, *, frames: int | None = None
+) -> Measure:
+    """The FFmpeg command line; ``frames``: only that many output frames."""
     cell = f"{size[0] // 2}:{size[1] // 2}"
     n = len(inputs)
-    # The same scaling algorithm as the compositor, so both sides do the same work.
     # The compositor's scaling: same algorithm, and H.264's (left) chroma siting as PyAV's swscale takes it,
     # so both sides compose the very same pixels and x264 gets the same work.
     scale = f"scale={cell}:flags={INTERPOLATION.lower()}:in_chroma_loc=left:out_chroma_loc=left"
@@ -170,9 +196,10 @@ def run_ffmpeg(folder: Path, inputs: list[Path], size: tuple[int, int], fps: int
         "-bufsize", str(VIDEO_BITRATE), "-g", gop, "-sc_threshold", "0",
         "-r", str(fps), "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ar", str(AUDIO_RATE), "-ac", "2",
-        "-movflags", "+faststart", str(folder / "ffmpeg.mp4"),
+        *(["-frames:v", str(frames)] if frames else []),
+        "-movflags", "+faststart", str(folder / ("ffmpeg.mp4" if frames is None else "ffmpeg_frames.mp4")),
     ]  # fmt: skip
-    return measure("ffmpeg", command)
+    return measure(FFMPEG, command)
 
 
 def measure(name: str, command: list[str], *, capture: bool = False) -> Measure:

@@ -134,6 +134,7 @@ def test_the_benchmark_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "render command/ffmpeg" in result.stdout and "in process/ffmpeg" in result.stdout
+    assert "one output frame" in result.stdout
     with av.open(str(tmp_path / "emulator.mp4")) as container:
         assert container.streams.video[0].codec_context.width == 160
         assert np.isclose(float(container.duration or 0) / av.time_base, 1.0, atol=0.2)
