@@ -19,7 +19,7 @@ CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 $(CJK_FONT):
 	-[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q fonts-wqy-microhei >/dev/null
+		DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -q fonts-wqy-microhei >/dev/null
 
 install: $(STAMP) $(CJK_FONT)
 
