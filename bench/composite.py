@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(runs))
     print(x264_settings(*(args.out / f"{name}.mp4" for name in ("emulator", "in_process", "ffmpeg"))))
     one_frame = {
-        RENDER: lambda: run_emulator(args.out, request, inputs, frames=(1, args.fps)),
+        RENDER: lambda: run_emulator(args.out, request, inputs, duration=1 / args.fps),
         FFMPEG: lambda: run_ffmpeg(args.out, inputs, (width, height), args.fps, frames=1),
         IMPORTS: lambda: measure(IMPORTS, [sys.executable, "-c", "import av, numpy"]),
     }
@@ -151,14 +151,14 @@ def grid_job(count: int, size: tuple[int, int], fps: int) -> MixJob:
 
 
 def run_emulator(
-    folder: Path, request: Path, inputs: list[Path], *, frames: tuple[int, int] | None = None
+    folder: Path, request: Path, inputs: list[Path], *, duration: float | None = None
 ) -> Measure:
-    """``python -m emulator render``; ``frames`` = (count, fps): only that many output frames."""
-    out = folder / ("emulator.mp4" if frames is None else "emulator_frames.mp4")
+    """``python -m emulator render``; ``duration``: only that many media seconds (``--duration``)."""
+    out = folder / ("emulator.mp4" if duration is None else "emulator_frames.mp4")
     command = [sys.executable, "-m", "emulator", "render", str(request), "-o", str(out)]
     command += [arg for stream in streams(inputs) for arg in ("--stream", stream)]
-    if frames is not None:
-        command += ["--duration", str(frames[0] / frames[1])]
+    if duration is not None:
+        command += ["--duration", str(duration)]
     return measure(RENDER, command)
 
 

@@ -125,9 +125,17 @@ def draw_bars(
         fill(out, rect, yuv)
         return
     x, y, w, h = rect
-    chroma = (-(-h // 2), -(-w // 2))  # the shape put() subsamples the alpha to
-    solid = [np.full((h, w) if i == 0 else chroma, v, np.uint8) for i, v in enumerate(yuv)]
-    put(out, solid, x, y, alpha)
+    put(out, _solid_planes(w, h, yuv), x, y, alpha)
+
+
+@lru_cache(maxsize=16)
+def _solid_planes(width: int, height: int, yuv: tuple[int, int, int]) -> Planes:
+    """Read-only planes of one colour, made once per layout rather than every frame."""
+    chroma = (-(-height // 2), -(-width // 2))  # the shape put() subsamples a luma-sized alpha to
+    planes = [np.full((height, width) if i == 0 else chroma, v, np.uint8) for i, v in enumerate(yuv)]
+    for plane in planes:
+        plane.flags.writeable = False
+    return planes
 
 
 @lru_cache(maxsize=8)
