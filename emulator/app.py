@@ -18,9 +18,11 @@ from emulator.config import Settings
 from emulator.context import EmulatorContext
 from emulator.control.routes import CTX, add_control_routes
 from emulator.control.validation import FieldError, json_error
+from emulator.core.eventlog import log_request, log_task_event
+from emulator.core.request_notes import request_notes
 from emulator.core.tasks import PipelineFactory
 from emulator.providers import detect_provider, load_providers
-from emulator.providers.base import ACTION_KEY, PROVIDER_KEY
+from emulator.providers.base import ACTION_KEY, PROVIDER_KEY, Provider
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,8 @@ def create_app(settings: Settings, pipeline_factory: PipelineFactory | None = No
         client_max_size=settings.max_body_bytes, middlewares=[_errors_middleware, _journal_middleware]
     )
     app[CTX] = ctx
-    ctx.clock.on_advance(ctx.tasks.tick)  # idle rules are re-checked the moment a test moves the clock
+    ctx.clock.on_advance(ctx.tasks.tick)
+    ctx.tasks.subscribe(log_task_event)  # idle rules are re-checked the moment a test moves the clock
     ctx.providers = load_providers(ctx)
     for provider in ctx.providers.values():
         provider.add_routes(app)
@@ -94,7 +97,7 @@ async def _errors_middleware(request: web.Request, handler: Handler) -> web.Stre
         return json_error(500, "InternalError", "the emulator failed on this request; see its log")
 
 
-def _provider_of(request: web.Request) -> object | None:
+def _provider_of(request: web.Request) -> Provider | None:
     name = request.get(PROVIDER_KEY)
     return None if name is None else request.app[CTX].providers.get(name)
 
@@ -104,13 +107,14 @@ async def _journal_middleware(request: web.Request, handler: Handler) -> web.Str
     if request.path.startswith(("/_emulator", "/live/")):
         return await handler(request)
     started = time.perf_counter()
-    response = await handler(request)
+    with request_notes() as notes:
+        response = await handler(request)
     ctx = request.app[CTX]
     try:
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         body = b"(body over the size limit)"
-    ctx.journal.record(
+    entry = ctx.journal.record(
         time=ctx.clock.now(),
         provider=request.get(PROVIDER_KEY),
         action=request.get(ACTION_KEY),
@@ -124,7 +128,14 @@ async def _journal_middleware(request: web.Request, handler: Handler) -> web.Str
         if isinstance(response, web.Response) and isinstance(response.body, bytes)
         else b"",
         duration_ms=(time.perf_counter() - started) * 1000,
+        fault=notes.fault,
+        task=notes.task,
     )
+    provider = _provider_of(request)
+    if provider is not None:
+        code, failed = provider.answer_code(entry.response)
+        entry.code, entry.error = code, entry.error or failed
+    log_request(entry)
     return response
 
 

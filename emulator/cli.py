@@ -59,7 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--media-mode", choices=["realtime", "fast"], help="pace tasks to the clock or run flat out"
     )
     serve.add_argument("--demo", action="store_true", default=None, help="publish demo streams at start")
-    serve.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    serve.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="add the request and response bodies (secrets redacted) to the request log lines",
+    )
+    serve.add_argument(
+        "--log-format", choices=["text", "json"], default="text", help="log lines as text or JSON objects"
+    )
+    serve.add_argument(
+        "--log-level", choices=["debug", "info", "warning", "error"], default="info", help="default info"
+    )
 
     render = commands.add_parser("render", help="render a mix request offline to an MP4 file")
     _add_render_arguments(render)
@@ -103,14 +114,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_push(args)
     import asyncio
-    import logging
 
     from emulator.config import SettingsError, load_settings
+    from emulator.logformat import configure_logging
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.log_format, args.log_level, bodies=args.verbose)
     try:
         settings = load_settings(
             args.config,

@@ -300,6 +300,7 @@ async def journal(request: web.Request) -> web.Response:
     entries = ctx.journal.query(
         provider=request.query.get("provider") or None,
         action=request.query.get("action") or None,
+        task=request.query.get("task") or None,
         limit=query_int(request, "limit", 1, 100_000),
     )
     return _ok({"requests": [e.to_dict() for e in entries]})

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import aiohttp
 
 from emulator.core.clock import EmulatorClock
+from emulator.core.eventlog import log_failed_attempt
 
 BodyFormat = Literal["json", "form"]
 ATTEMPT_TIMEOUT_S = 5.0
@@ -126,7 +127,8 @@ class CallbackDispatcher:
                 del self._url_locks[delivery.url]  # nobody else waits: keep the map small
             else:
                 self._url_locks[delivery.url] = (lock, users - 1)
-        delivery.attempts.append(Attempt(self._clock.now(), status, error))
+        attempt = Attempt(self._clock.now(), status, error)
+        delivery.attempts.append(attempt)
         if status is not None and 200 <= status < 300:
             delivery.delivered = True
             delivery.next_attempt_at = None
@@ -135,9 +137,11 @@ class CallbackDispatcher:
         if retries_done >= len(delivery.retry_delays):
             delivery.gave_up = True
             delivery.next_attempt_at = None
+            log_failed_attempt(delivery, attempt)
             return
         when = self._clock.now() + delivery.retry_delays[retries_done]
         delivery.next_attempt_at = when
+        log_failed_attempt(delivery, attempt)
         loop = asyncio.get_running_loop()
         self._clock.call_at(when, lambda: loop.call_soon_threadsafe(self._spawn, delivery))
 

@@ -2,6 +2,8 @@
 
 The injector only decides *whether* a request fails and with what; each provider adapter renders the
 answer in its native envelope (Tencent ``code``, ZEGO ``Code``, Volcengine ``ResponseMetadata.Error``).
+A rule with ``times`` that is used up stays listed (``times_left`` 0, with its ``hits``) until it is deleted
+or the injector cleared, so a test can still see which fault answered.
 """
 
 from __future__ import annotations
@@ -28,9 +30,15 @@ class FaultRule:
     hits: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
+    @property
+    def times_left(self) -> int | None:
+        """Requests it may still fail; None = no limit, 0 = used up (kept for the record)."""
+        return None if self.times is None else max(0, self.times - self.hits)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("_rng")
+        data["times_left"] = self.times_left
         return data
 
 
@@ -57,15 +65,11 @@ class FaultInjector:
         """The rule that fires for this request, if any; consumes one of its ``times``."""
         with self._lock:
             for rule in self._rules:
-                if rule.provider != provider or rule.action not in ("*", action):
+                if rule.provider != provider or rule.action not in ("*", action) or rule.times_left == 0:
                     continue
                 if rule._rng.random() >= rule.probability:
                     continue
                 rule.hits += 1
-                if rule.times is not None:
-                    rule.times -= 1
-                    if rule.times == 0:
-                        self._rules.remove(rule)
                 return rule
         return None
 

@@ -40,6 +40,10 @@ class JournalEntry:
     response: Any = None
     duration_ms: float = 0.0
     notes: dict[str, Any] = field(default_factory=dict)
+    fault: int | None = None  # the injected fault rule that answered it
+    task: str | None = None  # the task it created or touched
+    code: int | str | None = None  # the provider's native result code in the answer, when it has one
+    error: bool = False  # the answer is an error, even under HTTP 200
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,6 +69,8 @@ class RequestJournal:
         status: int,
         response: bytes,
         duration_ms: float,
+        fault: int | None = None,
+        task: str | None = None,
     ) -> JournalEntry:
         entry = JournalEntry(
             id=next(self._ids),
@@ -79,20 +85,30 @@ class RequestJournal:
             status=status,
             response=_decode_body(response),
             duration_ms=round(duration_ms, 3),
+            fault=fault,
+            task=task,
+            error=status >= 400,
         )
         with self._lock:
             self._entries.append(entry)
         return entry
 
     def query(
-        self, *, provider: str | None = None, action: str | None = None, limit: int | None = None
+        self,
+        *,
+        provider: str | None = None,
+        action: str | None = None,
+        task: str | None = None,
+        limit: int | None = None,
     ) -> list[JournalEntry]:
         """Matching entries, oldest first; ``limit`` keeps the newest ones."""
         with self._lock:
             entries = [
                 e
                 for e in self._entries
-                if (provider is None or e.provider == provider) and (action is None or e.action == action)
+                if (provider is None or e.provider == provider)
+                and (action is None or e.action == action)
+                and (task is None or e.task == task)
             ]
         return entries[-limit:] if limit else entries
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, SourceResolver
+from emulator.core.request_notes import note_task
 from emulator.core.streams import PublishedStream, StreamRegistry
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,11 @@ class TaskManager:
         return task
 
     def find(self, provider: str, native_id: str) -> Task | None:
-        return self.get(f"{provider}:{native_id}")
+        """The task, noted as touched by the provider request being handled (if any)."""
+        task = self.get(f"{provider}:{native_id}")
+        if task is not None:
+            note_task(task.id)
+        return task
 
     def active(self, provider: str | None = None) -> list[Task]:
         return [t for t in self._active.values() if provider is None or t.provider == provider]
@@ -148,6 +153,7 @@ class TaskManager:
         if task_id in self._active:
             raise ValueError(f"task {task_id} is already running")
         task = Task(provider, native_id, job, created_at=self._clock.now(), meta=dict(meta or {}))
+        note_task(task_id)
         self._active[task_id] = task
         self._registry.claim_outputs(task_id, task.output_ids)
         try:
@@ -172,6 +178,7 @@ class TaskManager:
         task = self._active.get(task_id)
         if task is None:
             raise KeyError(task_id)
+        note_task(task_id)
         task.job = job
         task.update_count += 1
         task.updated_at = self._clock.now()
@@ -186,6 +193,7 @@ class TaskManager:
         task = self._active.get(task_id)
         if task is None:
             return None
+        note_task(task_id)
         self._finish(task, TaskState.STOPPED if reason == "stopped" else TaskState.ENDED, reason=reason)
         return task
 

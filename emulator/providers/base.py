@@ -8,11 +8,12 @@ other paths (``/common_access``, ``/cgi/...``) are the adapter's own routes from
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
 from emulator.core.faults import FaultRule
+from emulator.core.request_notes import note_fault
 
 if TYPE_CHECKING:
     from emulator.context import EmulatorContext
@@ -48,6 +49,11 @@ class Provider:
         """An injected fault rendered in the native envelope."""
         raise NotImplementedError
 
+    def answer_code(self, response: Any) -> tuple[int | str | None, bool]:
+        """The native result code of an answer this provider sent (parsed JSON) and whether it is an error,
+        whatever its HTTP status: providers answer most errors with HTTP 200."""
+        return None, False
+
     def reset(self) -> None:
         """Forget provider state (sessions, tokens, sequences): the control API's reset."""
 
@@ -62,6 +68,7 @@ class Provider:
         rule = self.ctx.faults.match(self.name, action)
         if rule is None:
             return None
+        note_fault(rule.id)
         if rule.delay_ms:
             await asyncio.sleep(rule.delay_ms / 1000)
         return None if rule.code is None else self.fault_response(request, rule, action)

@@ -3,15 +3,18 @@ import pytest
 from emulator.core.faults import FaultInjector, FaultRule
 
 
-def test_times_limit_then_rule_is_gone() -> None:
+def test_times_limit_then_rule_stays_listed_used_up() -> None:
     faults = FaultInjector()
-    faults.add(FaultRule("tencent", "start_mix_stream_advanced", code=-505, times=2))
+    rule = faults.add(FaultRule("tencent", "start_mix_stream_advanced", code=-505, times=2))
+    assert rule.to_dict()["times_left"] == 2
     assert faults.match("tencent", "cancel_mix_stream") is None
     assert faults.match("zego", "start_mix_stream_advanced") is None
     assert faults.match("tencent", "start_mix_stream_advanced").code == -505
     assert faults.match("tencent", "start_mix_stream_advanced").code == -505
     assert faults.match("tencent", "start_mix_stream_advanced") is None
-    assert faults.list() == []
+    assert faults.list() == [rule]  # kept for the record until deleted or cleared
+    assert (rule.to_dict()["times_left"], rule.hits, rule.times) == (0, 2, 2)
+    assert faults.remove(rule.id) and faults.list() == []
 
 
 def test_wildcard_and_removal() -> None:

@@ -305,3 +305,33 @@ def test_sample_buffer_positions() -> None:
     assert buffer.read(25, 40)[0].tolist() == [1] * 5 + [0] * 20 + [2] * 10 + [0] * 5
     buffer.write(200, np.full((1, 150), 3, np.float32))  # more than fits: the newest 100 stay
     assert buffer.start == 250 and buffer.read(240, 20)[0].tolist() == [0] * 10 + [3] * 10
+
+
+@pytest.mark.parametrize("name", ["trunc-err.flv", "trunc-err.mkv"])
+def test_a_truncated_file_plays_what_is_there_then_says_truncated(tmp_path: Path, clip, name: str) -> None:
+    whole = clip(name, duration=2.0).read_bytes()  # these containers declare their duration up front
+    cut = tmp_path / name
+    cut.write_bytes(whole[: len(whole) // 2])
+    source = open_source(str(cut), audio=FMT)
+    frames, _ = play(source, 2.0)
+    assert frames[5] is not None  # what is there plays
+    assert source.state is SourceState.ERROR and source.finished
+    assert (source.status.error or "").startswith(f"truncated: {cut} ends at ")
+    assert "of its 2.0 s" in (source.status.error or "")
+    intact = open_source(str(clip(name, duration=2.0)), audio=FMT)
+    play(intact, 2.2)
+    assert intact.state is SourceState.ENDED and intact.status.error is None  # the whole file just ends
+
+
+def test_corrupt_data_mid_way_is_an_error_with_its_time(tmp_path: Path, clip) -> None:
+    data = bytearray(clip("corrupt-mid.mkv", duration=2.0).read_bytes())
+    start, end = int(len(data) * 0.45), int(len(data) * 0.6)
+    data[start:end] = bytes((i * 31 + 7) % 256 for i in range(end - start))  # garbage mid-way, intact tail
+    path = tmp_path / "corrupt-mid.mkv"
+    path.write_bytes(bytes(data))
+    source = open_source(str(path), audio=FMT)
+    frames, _ = play(source, 2.0)
+    assert frames[2] is not None
+    assert source.state is SourceState.ERROR
+    error = source.status.error or ""
+    assert error.startswith(f"corrupt: {path} cannot be read past ") and "of its 2.0 s" in error, error

@@ -71,6 +71,7 @@ class FileSource(Source):
         self._video_over = False  # the worker has decoded all there is
         self._video_end = 0.0  # once over: when the last frame stops showing
         self._audio_over = False
+        self._damage: str | None = None  # a track ended early (truncated, unreadable): the end is an error
         self._used: set[str] = set()  # "video" / "audio": what the caller reads (the end waits for those)
         self._set_state(SourceState.LIVE)
         name = f"file {os.path.basename(path)[:40]}"
@@ -137,7 +138,8 @@ class FileSource(Source):
         return True
 
     def _check_end(self) -> None:
-        """Ended: the caller reached the duration, or played all there is of what it reads."""
+        """Ended: the caller reached the duration, or played all there is of what it reads (an error once
+        that is all of a damaged file)."""
         if self.state is SourceState.ERROR:
             return
         reached = max(self._video_t, self._read_to / self._fmt.rate)
@@ -148,7 +150,10 @@ class FileSource(Source):
         video_done = self._video_over and not self._ready and self._video_t >= video_end
         audio_done = self._audio_over and self._read_to >= self._samples.end
         if self._used and all(video_done if kind == "video" else audio_done for kind in self._used):
-            self._set_state(SourceState.ENDED)
+            if self._damage is not None:
+                self._set_state(SourceState.ERROR, self._damage)
+            else:
+                self._set_state(SourceState.ENDED)
 
     # ----- the worker thread
     def _run(self) -> None:
@@ -209,6 +214,7 @@ class FileSource(Source):
         with self._cond:
             if item is None:
                 self._video_over, self._video_end = True, video.end
+                self._damage = self._damage or video.damage
             else:
                 self._ready.append((item[0], item[1], prescaled))
             self._cond.notify_all()
@@ -224,4 +230,6 @@ class FileSource(Source):
             for pos, data in chunks:
                 self._samples.write(pos, data)
             self._audio_over = got < need  # pull() came back empty: the file is over
+            if self._audio_over:
+                self._damage = self._damage or audio.damage
             self._cond.notify_all()

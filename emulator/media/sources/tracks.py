@@ -2,13 +2,16 @@
 
 Frames are placed by the container's start time (so a file's audio and video stay in sync); a looping file
 rewinds at the end and adds one container duration per round, so media time keeps growing. Damaged packets
-are skipped; too many in a row raise MediaError ("corrupt"). Used by :class:`~.file.FileSource`'s worker
-thread only (not thread-safe).
+are skipped; too many in a row raise MediaError ("corrupt"). Data that runs out (or a demuxer that fails)
+well before the duration the file declares ends the track with ``damage`` set ("truncated"): the caller
+plays what there is, then reports the error instead of a plain end. Used by :class:`~.file.FileSource`'s
+worker thread only (not thread-safe).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 
 import av
@@ -22,6 +25,8 @@ from emulator.media.sources.samples import AudioConverter
 log = logging.getLogger(__name__)
 
 MAX_BAD_PACKETS = 25  # consecutive undecodable packets before the file counts as corrupt
+TRUNCATED_MARGIN_S = 0.5  # data ending this much before the declared duration: the file is damaged
+UNREAD_MARGIN_BYTES = 4096  # damaged with more than this left unread: corrupt, not truncated
 
 
 class Track:
@@ -42,6 +47,11 @@ class Track:
         self._round_frames = 0
         self._bad = 0
         self.ended = False
+        self.damage: str | None = None  # why the track ended early (truncated, unreadable), if it did
+        self._read_to = 0  # the furthest byte of the file its packets came from
+        self._size = os.path.getsize(path)
+        declared = self._stream.duration * self._stream.time_base if self._stream.duration else None
+        self._declared = float(declared) if declared else self._period  # this stream's own, if it says
 
     def next_frames(self) -> list:
         """Frames decoded from the next packet(s); [] once the file is over (``ended``)."""
@@ -49,18 +59,20 @@ class Track:
             try:
                 packet = next(self._packets)
             except StopIteration:
-                self._rewind_or_end()
+                self._data_over(None)
                 continue
             except av.FFmpegError as exc:  # damaged container structure: what came so far is all there is
                 log.info("%s: demuxing stopped: %s", self._path, exc)
-                self._rewind_or_end()
+                self._data_over(exc)
                 continue
+            if packet.pos is not None and packet.pos >= 0:
+                self._read_to = max(self._read_to, packet.pos + packet.size)
             try:
                 frames = packet.decode()
             except av.FFmpegError:
                 self._bad += 1
                 if self._bad > MAX_BAD_PACKETS:
-                    raise MediaError(f"corrupt media data in {self._path}") from None
+                    raise MediaError(f"corrupt media data in {self._path} at {self._last:.1f} s") from None
                 continue
             self._bad = 0
             if frames:
@@ -72,6 +84,26 @@ class Track:
         seconds = frame.time
         self._last = self._last if seconds is None else seconds - self._start + self._offset
         return self._last
+
+    def _data_over(self, error: av.FFmpegError | None) -> None:
+        """This round's data ran out (``error``: the demuxer failed): the file is truncated if that is well
+        before its declared duration (first round only: later rounds repeat it), else rewind or end."""
+        declared = self._declared
+        reason = f" ({error})" if error is not None else ""
+        if self._offset == 0 and declared and self._last < declared - TRUNCATED_MARGIN_S:
+            if self._read_to < self._size - UNREAD_MARGIN_BYTES:  # bytes remain that the demuxer skipped
+                where = f"cannot be read past {self._last:.1f} s of its {declared:.1f} s"
+                self.damage = f"corrupt: {self._path} {where}{reason}"
+            else:
+                where = f"ends at {self._last:.1f} s of its {declared:.1f} s"
+                self.damage = f"truncated: {self._path} {where}{reason}"
+            self.ended = True
+            return
+        if error is not None and declared is None:
+            self.damage = f"corrupt: {self._path} cannot be read past {self._last:.1f} s{reason}"
+            self.ended = True
+            return
+        self._rewind_or_end()
 
     def _rewind_or_end(self) -> None:
         if not self._loop or self._round_frames == 0:

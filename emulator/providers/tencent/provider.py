@@ -107,6 +107,17 @@ class TencentProvider(Provider):
             return api3.response(request, ("InternalError", f"Internal error: {message}."))
         return self._legacy(request, -1, f"Internal error: {message}!")
 
+    def answer_code(self, response: Any) -> tuple[int | str | None, bool]:
+        """API 3.0 names an error in ``Response.Error.Code``; the legacy API answers ``code`` (0 = ok)."""
+        if not isinstance(response, dict):
+            return None, False
+        inner = response.get("Response")
+        if isinstance(inner, dict):
+            error = inner.get("Error")
+            return (error.get("Code"), True) if isinstance(error, dict) else (None, False)
+        code = response.get("code")
+        return code, code not in (0, None)
+
     def fault_response(self, request: web.Request, rule: FaultRule, action: str) -> web.Response:
         status = rule.http_status or 200
         legacy = _legacy_code(rule.code)

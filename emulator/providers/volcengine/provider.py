@@ -82,6 +82,12 @@ class VolcengineProvider(Provider):
         error = VolcError(code, message, status=status)
         return envelope.failure(error, request.query.get("Action"), region_of(request), self.ctx.clock.now())
 
+    def answer_code(self, response: Any) -> tuple[int | str | None, bool]:
+        """Errors are ``ResponseMetadata.Error.Code``; a success has no Error."""
+        metadata = response.get("ResponseMetadata") if isinstance(response, dict) else None
+        error = metadata.get("Error") if isinstance(metadata, dict) else None
+        return (error.get("Code"), True) if isinstance(error, dict) else (None, False)
+
     def fault_response(self, request: web.Request, rule: FaultRule, action: str) -> web.Response:
         code = str(rule.code)
         error = VolcError(code, INJECTED, INJECTED, message=rule.message, status=rule.http_status)

@@ -4,6 +4,7 @@ routes, the ``/_emulator/zego/...`` control routes, native error and fault answe
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from aiohttp import web
 
@@ -93,6 +94,13 @@ class ZegoProvider(Provider):
         if status == 413:
             return rtc_error(GatewayError(100000012, message))
         return rtc_error(ZegoError(FAILED, message))
+
+    def answer_code(self, response: Any) -> tuple[int | str | None, bool]:
+        """``Code`` (RTC API) or ``code`` (legacy API); 0 = ok."""
+        if not isinstance(response, dict):
+            return None, False
+        code = response.get("Code", response.get("code"))
+        return code, code not in (0, None)
 
     def fault_response(self, request: web.Request, rule: FaultRule, action: str) -> web.Response:
         number = decimal(str(rule.code))
