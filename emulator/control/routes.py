@@ -12,6 +12,8 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.context import EmulatorContext
+from emulator.control.artifacts import add_artifact_routes, output_urls
+from emulator.control.layout import add_layout_routes
 from emulator.control.validation import (
     Field,
     FieldError,
@@ -226,7 +228,14 @@ def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
     outputs = []
     for output in task.job.outputs:
         recorded = media.get("outputs", {}).get(output.stream_id, {})  # the pipeline's view, by stream id
-        outputs.append({**recorded, "stream_id": output.stream_id, "play": ctx.play_urls(output.stream_id)})
+        outputs.append(
+            {
+                **recorded,
+                **output_urls(ctx, recorded),
+                "stream_id": output.stream_id,
+                "play": ctx.play_urls(output.stream_id),
+            }
+        )
     return {
         "id": task.id,
         "provider": task.provider,
@@ -243,6 +252,8 @@ def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
         "media_time": media.get("media_time", 0.0),
         "inputs": media.get("inputs", {}),
         "outputs": outputs,
+        "snapshot_url": f"http://{ctx.public_host}/_emulator/tasks/{task.id}/snapshot.png",
+        "layout_url": f"http://{ctx.public_host}/_emulator/tasks/{task.id}/layout",
         "all_inputs_lost_since": task.all_lost_since,
         "job": task.job.to_dict(),
         "meta": task.meta,
@@ -376,3 +387,5 @@ async def fault_delete(request: web.Request) -> web.Response:
 
 def add_control_routes(app: web.Application) -> None:
     app.add_routes(routes)
+    add_layout_routes(app, app[CTX])
+    add_artifact_routes(app, app[CTX])

@@ -274,7 +274,8 @@ class MixPipeline:
         for layer_id, info in inputs.items():
             state = info.get("state")
             if state != self._inputs.get(layer_id, {}).get("state"):
-                self._emit("input_state", {"layer_id": layer_id, "state": state, "error": info.get("error")})
+                change = {"layer_id": layer_id, "state": state}
+                self._emit("input_state", {**change, "error": info["error"]} if info.get("error") else change)
         self._inputs = inputs
         self._levels = renderer.sound_levels()
 

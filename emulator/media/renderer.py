@@ -19,7 +19,8 @@ their own and scale there for the first layer showing them (``Source.scale_ahead
 only copies their pictures.
 
 Input states (``input_status``): waiting (nothing yet), live, lost, ended, error; ``since`` is the emulator
-clock time the input entered it.
+clock time the input entered it; ``shown`` the size of the source frame the layer draws now (None: nothing,
+so a lost input that still shows its last frame is frozen).
 """
 
 from __future__ import annotations
@@ -164,8 +165,10 @@ class MixRenderer:
                 self._observe(inp)  # as the source is now: it may have failed before any frame asked
                 opened = self._opened.get(inp.key) if inp.key else None
                 source = opened.source.status if opened else None
+                shown = inp.frame  # the source frame the layer draws now (its size decides the placement)
                 status[inp.layer.id] = {
                     "state": inp.state.value,
+                    "shown": None if shown is None else [shown.width, shown.height],
                     "since": inp.since,
                     "width": source.width if source else None,
                     "height": source.height if source else None,
