@@ -21,7 +21,18 @@ $(CJK_FONT):
 	-[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive timeout 120 apt-get install -y -q fonts-wqy-microhei >/dev/null
 
-install: $(STAMP) $(CJK_FONT)
+# The dashboard's browser test drives headless Chromium (Debian's package). Best effort, as root where apt-get
+# works (the package lists are fetched first if they are missing); elsewhere that test is skipped and says
+# what to install.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	-[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && { \
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q chromium >/dev/null 2>&1 || { \
+		timeout 120 apt-get update -q >/dev/null 2>&1 && \
+		DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q chromium >/dev/null; }; }
+
+install: $(STAMP) $(CJK_FONT) $(CHROMIUM)
 
 run: install  ## start the emulator on 127.0.0.1:8080 with demo streams published
 	$(BIN)/mix-emulator serve --demo $(ARGS)
