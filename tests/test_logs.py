@@ -19,9 +19,11 @@ from typing import Any
 
 import pytest
 
+from tests.control.support import stop_process, zego_mix
 from tests.providers.zego.helpers import APP_ID, SECRET, sign
 
 START_TIMEOUT_S = 20
+INPUTS = {"a": (0, 0, 64, 36), "b": (64, 0, 128, 36)}
 
 
 class Server:
@@ -93,26 +95,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         threading.Thread(target=process.stdout.read, daemon=True).start()  # keep the pipe flowing
         yield Server(process, url)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-
-
-def mix_body(task_id: str) -> dict[str, Any]:
-    return {
-        "TaskId": task_id,
-        "UserId": "u1",
-        "MixInput": [
-            {"StreamId": "a", "RectInfo": {"Left": 0, "Top": 0, "Right": 64, "Bottom": 36}},
-            {"StreamId": "b", "RectInfo": {"Left": 64, "Top": 0, "Right": 128, "Bottom": 36}},
-        ],
-        "MixOutput": [
-            {"StreamId": f"{task_id}_out", "Width": 128, "Height": 36, "Fps": 5, "VideoBitrate": 1}
-        ],
-    }
+        stop_process(process)
 
 
 def test_request_task_and_callback_lines(server: Server) -> None:
@@ -124,7 +107,7 @@ def test_request_task_and_callback_lines(server: Server) -> None:
     )
     fault_id = fault["fault"]["id"]
 
-    assert server.zego("StartMix", mix_body("t1"))["Code"] == 110200194
+    assert server.zego("StartMix", zego_mix("t1", INPUTS, (128, 36), fps=5))["Code"] == 110200194
     injected = server.wait_for(lambda r: r.get("event") == "request" and r.get("fault") == fault_id)
     assert (injected["provider"], injected["action"], injected["code"], injected["http"]) == (
         "zego",
@@ -134,7 +117,7 @@ def test_request_task_and_callback_lines(server: Server) -> None:
     )
     assert injected["level"] == "warning" and isinstance(injected["ms"], float)  # an error under HTTP 200
 
-    assert server.zego("StartMix", mix_body("t1"))["Code"] == 0
+    assert server.zego("StartMix", zego_mix("t1", INPUTS, (128, 36), fps=5))["Code"] == 0
     ok = server.wait_for(lambda r: r.get("event") == "request" and r.get("code") == 0)
     task = ok["task"]
     assert task == f"zego:{APP_ID}:t1" and ok["level"] == "info" and ok.get("fault") is None

@@ -11,6 +11,7 @@ import av
 import pytest
 
 from emulator.testing import EmulatorFixture
+from tests.control.support import zego_mix
 from tests.providers.zego.helpers import Zego
 
 
@@ -33,13 +34,7 @@ def until(check, what: str, timeout: float = 15.0):  # type: ignore[no-untyped-d
 def test_recording_and_hls_urls_download(mix_emulator: EmulatorFixture) -> None:
     zego = Zego(mix_emulator)
     zego.emu.publish("red", "pattern:color?color=#ff0000&size=160x90&tone=440")
-    body = {
-        "TaskId": "art",
-        "UserId": "u1",
-        "MixInput": [{"StreamId": "red", "RectInfo": {"Left": 0, "Top": 0, "Right": 160, "Bottom": 90}}],
-        "MixOutput": [{"StreamId": "art_out", "Width": 160, "Height": 90, "Fps": 10, "VideoBitrate": 300000}],
-    }
-    assert zego.start_mix(body)["Code"] == 0
+    assert zego.start_mix(zego_mix("art", {"red": (0, 0, 160, 90)}, (160, 90)))["Code"] == 0
     task_id = next(t["id"] for t in mix_emulator.tasks("zego"))
     (output,) = until(
         lambda: [o for o in mix_emulator.task(task_id)["outputs"] if o["recording_url"]],

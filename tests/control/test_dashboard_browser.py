@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 
 from emulator.testing import EmulatorFixture
+from tests.control.support import stop_process, zego_mix
 from tests.providers.zego.helpers import Zego
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -106,12 +107,7 @@ async def chromium_page(tmp_path: Path) -> AsyncIterator[Page]:
             async with http.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
                 yield Page(ws)
     finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process)
 
 
 # Pixel colours of the preview image, read by drawing it onto a canvas in the page.
@@ -133,17 +129,7 @@ def near(rgb: list[int], expected: tuple[int, int, int], tolerance: int = 48) ->
 def start_mix(zego: Zego) -> None:
     zego.emu.publish("left", "pattern:color?color=#ff0000&size=160x90")
     zego.emu.publish("right", "pattern:color?color=#0000ff&size=160x90")
-    body = {
-        "TaskId": "dash",
-        "UserId": "u1",
-        "MixInput": [
-            {"StreamId": "left", "RectInfo": {"Left": 0, "Top": 0, "Right": 80, "Bottom": 90}},
-            {"StreamId": "right", "RectInfo": {"Left": 80, "Top": 0, "Right": 160, "Bottom": 90}},
-        ],
-        "MixOutput": [
-            {"StreamId": "dash_out", "Width": 160, "Height": 90, "Fps": 10, "VideoBitrate": 300000}
-        ],
-    }
+    body = zego_mix("dash", {"left": (0, 0, 80, 90), "right": (80, 0, 160, 90)}, (160, 90))
     assert zego.start_mix(body)["Code"] == 0
 
 

@@ -5,6 +5,7 @@ faults stay listed."""
 from __future__ import annotations
 
 from emulator.testing import EmulatorFixture
+from tests.control.support import zego_mix
 from tests.providers.tencent.helpers import Tencent, cancel_para, start_para, stream
 from tests.providers.tencent.test_api3 import cancel_request, client
 from tests.providers.zego.helpers import Zego
@@ -13,12 +14,7 @@ from tests.providers.zego.helpers import Zego
 def test_fault_task_and_code_of_zego_requests(mix_emulator: EmulatorFixture) -> None:
     zego = Zego(mix_emulator)
     zego.emu.publish("red", "pattern:color?color=#ff0000&size=64x36")
-    body = {
-        "TaskId": "j1",
-        "UserId": "u1",
-        "MixInput": [{"StreamId": "red", "RectInfo": {"Left": 0, "Top": 0, "Right": 64, "Bottom": 36}}],
-        "MixOutput": [{"StreamId": "j1_out", "Width": 64, "Height": 36, "Fps": 5, "VideoBitrate": 100000}],
-    }
+    body = zego_mix("j1", {"red": (0, 0, 64, 36)}, (64, 36), fps=5)
     fault = mix_emulator.add_fault("zego", "StartMix", code=110200194, times=1)
     assert zego.start_mix(body)["Code"] == 110200194
     assert zego.start_mix(body)["Code"] == 0

@@ -13,6 +13,7 @@ from PIL import Image
 
 from emulator.client import ControlError
 from emulator.testing import EmulatorFixture
+from tests.control.support import zego_mix
 from tests.providers.tencent.helpers import Tencent, start_para, stream
 from tests.providers.zego.helpers import Zego
 
@@ -108,30 +109,16 @@ def test_zego_fit_and_fill(mix_emulator: EmulatorFixture) -> None:
     zego.emu.publish("red", "pattern:color?color=#ff0000&size=320x180")
     zego.emu.publish("square", "pattern:color?color=#0000ff&size=90x90")
     zego.emu.publish("wide", "pattern:color?color=#ffffff&size=160x40")
-    body = {
-        "TaskId": "lay",
-        "UserId": "u1",
-        "MixInput": [
-            {"StreamId": "red", "RectInfo": {"Left": 0, "Top": 0, "Right": 320, "Bottom": 180}, "Layer": 0},
-            # fit (RenderMode 1): the square scaled to 60x60, centred in 120x60, black bars beside it
-            {
-                "StreamId": "square",
-                "RectInfo": {"Left": 20, "Top": 20, "Right": 140, "Bottom": 80},
-                "RenderMode": 1,
-                "Layer": 1,
-            },
-            # fill (RenderMode 0): 160x40 cover-scaled into 60x60, the overflow cropped: the whole box
-            {
-                "StreamId": "wide",
-                "RectInfo": {"Left": 200, "Top": 100, "Right": 260, "Bottom": 160},
-                "RenderMode": 0,
-                "Layer": 2,
-            },
-        ],
-        "MixOutput": [
-            {"StreamId": "lay_out", "Width": 320, "Height": 180, "Fps": 10, "VideoBitrate": 400000}
-        ],
-    }
+    # fit (RenderMode 1): the square scaled to 60x60, centred in 120x60, black bars beside it;
+    # fill (RenderMode 0): 160x40 cover-scaled into 60x60, the overflow cropped: the whole box
+    body = zego_mix(
+        "lay",
+        {"red": (0, 0, 320, 180), "square": (20, 20, 140, 80), "wide": (200, 100, 260, 160)},
+        (320, 180),
+        red={"Layer": 0},
+        square={"RenderMode": 1, "Layer": 1},
+        wide={"RenderMode": 0, "Layer": 2},
+    )
     assert zego.start_mix(body)["Code"] == 0
     task = next(t["id"] for t in mix_emulator.tasks("zego") if t["native_id"].endswith("lay"))
     layout, image = live_layout(mix_emulator, task)
@@ -168,31 +155,48 @@ def test_volcengine_limit_boxes(mix_emulator: EmulatorFixture) -> None:
     assert near(image[50, 205], RED)  # the rest of the box is transparent
 
 
-def test_lost_input_is_frozen_then_lost_with_its_error(mix_emulator: EmulatorFixture) -> None:
+def wait_dropped(emu: EmulatorFixture, task: str, stream_id: str) -> dict:
+    """Unpublish a live input; its layer once it is no longer live."""
+    emu.unpublish(stream_id)
+    deadline = time.monotonic() + 10
+    while (layer := by_source(layout_of(emu, task), stream_id))["state"] == "live":
+        assert time.monotonic() < deadline, "the dropped input stayed live"
+        time.sleep(0.05)
+    return layer
+
+
+def test_a_dropped_zego_input_is_lost_with_its_error(mix_emulator: EmulatorFixture) -> None:
     zego = Zego(mix_emulator)
     zego.emu.publish("a", "pattern:color?color=#00ff00&size=160x90")
     zego.emu.publish("b", "pattern:color?color=#0000ff&size=160x90")
-    body = {
-        "TaskId": "drop",
-        "UserId": "u1",
-        "MixInput": [
-            {"StreamId": "a", "RectInfo": {"Left": 0, "Top": 0, "Right": 80, "Bottom": 90}},
-            {"StreamId": "b", "RectInfo": {"Left": 80, "Top": 0, "Right": 160, "Bottom": 90}},
-        ],
-        "MixOutput": [
-            {"StreamId": "drop_out", "Width": 160, "Height": 90, "Fps": 10, "VideoBitrate": 300000}
-        ],
-    }
-    assert zego.start_mix(body)["Code"] == 0
+    assert (
+        zego.start_mix(zego_mix("drop", {"a": (0, 0, 80, 90), "b": (80, 0, 160, 90)}, (160, 90)))["Code"] == 0
+    )
     task = next(t["id"] for t in mix_emulator.tasks("zego") if t["native_id"].endswith("drop"))
     live_layout(mix_emulator, task)
-    mix_emulator.unpublish("b")
-    deadline = time.monotonic() + 10
-    while (b := by_source(layout_of(mix_emulator, task), "b"))["state"] == "live":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    assert b["state"] in ("frozen", "lost") and "not published" in (b["error"] or "")
+    dropped = wait_dropped(mix_emulator, task, "b")
+    # ZEGO shows nothing where a dropped input was: lost, nothing drawn, the reason given
+    assert (dropped["state"], dropped["drawn"]) == ("lost", None)
+    assert dropped["error"] == "stream:b is not published"
     assert by_source(layout_of(mix_emulator, task), "a")["state"] == "live"
+
+
+def test_a_dropped_tencent_window_is_frozen(mix_emulator: EmulatorFixture) -> None:
+    tencent = Tencent(mix_emulator)
+    tencent.publish("anchor", "#ff0000", "320x180", settle=False)
+    tencent.publish("guest", "#00ff00", "160x90")
+    inputs = [stream("anchor", 1), stream("guest", 2, image_width=80, image_height=45)]
+    assert tencent.call(start_para("frz", "anchor", inputs)).code == 0
+    live_layout(mix_emulator, "tencent:frz")
+    dropped = wait_dropped(mix_emulator, "tencent:frz", "guest")
+    # Tencent keeps a dropped window's last frame (for up to 15 minutes): frozen, still drawn
+    assert dropped["state"] == "frozen" and dropped["drawn"] == {"x": 0, "y": 0, "w": 80, "h": 45}
+    assert "not published" in dropped["error"]
+    time.sleep(0.3)
+    image = np.asarray(Image.open(io.BytesIO(mix_emulator.snapshot("tencent:frz"))).convert("RGB")).astype(
+        int
+    )
+    assert_drawn_where_the_pixels_are(image, dropped, GREEN)
 
 
 def by_source(layout: dict, stream_id: str) -> dict:
