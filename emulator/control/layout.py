@@ -19,7 +19,8 @@ def add_layout_routes(app: web.Application, ctx: EmulatorContext) -> None:
             )
         from emulator.media.layout import describe_layout  # the media engine loads on first use
 
-        layout = describe_layout(task.job, task.media_status().get("inputs", {}))
+        media = task.media_status()
+        layout = describe_layout(task.job, media.get("inputs", {}), media.get("shown", {}))
         return web.json_response({"task": task.id, "state": task.state.value, **layout})
 
     app.router.add_get("/_emulator/tasks/{task_id}/layout", task_layout)

@@ -17,16 +17,22 @@ from emulator.media.placement import place
 Rect = dict[str, int | None]
 
 
-def describe_layout(job: MixJob, inputs: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """``inputs``: the renderer's ``input_status()`` (layer id -> state, error, shown size...)."""
+def describe_layout(
+    job: MixJob, inputs: dict[str, dict[str, Any]], shown: dict[str, list[int] | None]
+) -> dict[str, Any]:
+    """``inputs``: the renderer's ``input_status()`` (layer id -> state, error, source size ...); ``shown``:
+    its ``shown_sizes()`` (layer id -> size of the frame the layer draws, None = nothing)."""
     width, height = even_size(job.canvas.width, job.canvas.height)
     order = sorted(enumerate(job.layers), key=lambda item: (item[1].z, item[0]))  # the compositor's order
-    layers = [_describe(layer, inputs.get(layer.id, {}), width, height) for _, layer in order]
+    layers = [
+        _describe(layer, inputs.get(layer.id, {}), shown.get(layer.id), width, height) for _, layer in order
+    ]
     return {"canvas": {"width": width, "height": height, "color": job.canvas.color}, "layers": layers}
 
 
-def _describe(layer: Layer, info: dict[str, Any], width: int, height: int) -> dict[str, Any]:
-    shown = info.get("shown")
+def _describe(
+    layer: Layer, info: dict[str, Any], shown: list[int] | None, width: int, height: int
+) -> dict[str, Any]:
     size = info.get("width"), info.get("height")
     source_size = list(shown) if shown else ([size[0], size[1]] if None not in size else None)
     placement = place(layer, shown[0], shown[1], width, height) if shown and layer.video else None

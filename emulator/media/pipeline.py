@@ -99,6 +99,7 @@ class MixPipeline:
         self._samples = 0  # audio samples pulled from the renderer so far
         self._latest: av.VideoFrame | None = None
         self._inputs: dict[str, dict[str, Any]] = {}
+        self._shown: dict[str, list[int] | None] = {}  # layer id -> size of the frame it draws (layout)
         self._levels: dict[str, float] = {}
         audio = next((o.audio for o in job.outputs if o.audio is not None), None)
         # The mixer's format: the first audio output's; other outputs resample from it.
@@ -157,6 +158,7 @@ class MixPipeline:
             "media_time": round(self._media_time, 3),
             "resyncs": self._resyncs,
             "inputs": self._inputs,
+            "shown": self._shown,
             "outputs": self._outputs.status(),
         }
 
@@ -277,6 +279,7 @@ class MixPipeline:
                 change = {"layer_id": layer_id, "state": state}
                 self._emit("input_state", {**change, "error": info["error"]} if info.get("error") else change)
         self._inputs = inputs
+        self._shown = renderer.shown_sizes()
         self._levels = renderer.sound_levels()
 
     def _close(self, renderer: Any) -> None:

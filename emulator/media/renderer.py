@@ -19,8 +19,8 @@ their own and scale there for the first layer showing them (``Source.scale_ahead
 only copies their pictures.
 
 Input states (``input_status``): waiting (nothing yet), live, lost, ended, error; ``since`` is the emulator
-clock time the input entered it; ``shown`` the size of the source frame the layer draws now (None: nothing,
-so a lost input that still shows its last frame is frozen).
+clock time the input entered it. ``shown_sizes``: the size of the source frame each layer draws now (None:
+nothing, so a lost input that still shows its last frame is frozen).
 """
 
 from __future__ import annotations
@@ -165,10 +165,8 @@ class MixRenderer:
                 self._observe(inp)  # as the source is now: it may have failed before any frame asked
                 opened = self._opened.get(inp.key) if inp.key else None
                 source = opened.source.status if opened else None
-                shown = inp.frame  # the source frame the layer draws now (its size decides the placement)
                 status[inp.layer.id] = {
                     "state": inp.state.value,
-                    "shown": None if shown is None else [shown.width, shown.height],
                     "since": inp.since,
                     "width": source.width if source else None,
                     "height": source.height if source else None,
@@ -179,6 +177,15 @@ class MixRenderer:
                     "level": self._mixer.levels.get(inp.layer.id, 0.0),
                 }
             return status
+
+    def shown_sizes(self) -> dict[str, list[int] | None]:
+        """Layer id -> the size of the source frame it draws now (its size decides the placement), None when
+        it draws nothing: a lost input still drawn is frozen on its last frame."""
+        with self._lock:
+            return {
+                inp.layer.id: None if inp.frame is None else [inp.frame.width, inp.frame.height]
+                for inp in self._inputs
+            }
 
     def sound_levels(self) -> dict[str, float]:
         """Layer id -> 0..100 sound level of its latest audio chunk (after volume)."""
