@@ -21,7 +21,7 @@ from emulator.control.validation import FieldError, json_error
 from emulator.core.eventlog import log_request, log_task_event
 from emulator.core.request_notes import request_notes
 from emulator.core.tasks import PipelineFactory
-from emulator.providers import detect_provider, load_providers
+from emulator.providers import identify_provider, load_providers
 from emulator.providers.base import ACTION_KEY, PROVIDER_KEY, Provider
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def create_app(settings: Settings, pipeline_factory: PipelineFactory | None = No
 async def _root(request: web.Request) -> web.StreamResponse:
     """``/`` is shared by ZEGO's and Volcengine's ``?Action=`` APIs (and Tencent API 3.0)."""
     ctx = request.app[CTX]
-    name = detect_provider(request)
+    name = await identify_provider(request)
     if name is None:
         return json_error(
             404,

@@ -13,6 +13,7 @@ from aiohttp import web
 from emulator import __version__
 from emulator.context import EmulatorContext
 from emulator.control.artifacts import add_artifact_routes, output_urls
+from emulator.control.clock import clock_reset_handler, clock_skew_check
 from emulator.control.layout import add_layout_routes
 from emulator.control.validation import (
     Field,
@@ -346,9 +347,13 @@ async def fault_add(request: web.Request) -> web.Response:
             "probability": Field(float, check=in_range(0, 1)),
             "delay_ms": Field(int, check=in_range(0, 600_000)),
             "seed": Field(int),
+            "clock_skew_s": Field(float, check=clock_skew_check),
         },
     )
-    if body["code"] is None and not body["delay_ms"]:
+    if body["clock_skew_s"] is not None:
+        if body["code"] is not None or body["delay_ms"]:
+            raise FieldError("clock_skew_s", "a clock-skew fault answers nothing: no code or delay_ms")
+    elif body["code"] is None and not body["delay_ms"]:
         raise FieldError("code", "give a code (the error to answer) or delay_ms (a slow answer), or both")
     rule = ctx.faults.add(
         FaultRule(
@@ -361,6 +366,7 @@ async def fault_add(request: web.Request) -> web.Response:
             probability=1.0 if body["probability"] is None else float(body["probability"]),
             delay_ms=body["delay_ms"] or 0,
             seed=body["seed"],
+            clock_skew_s=None if body["clock_skew_s"] is None else float(body["clock_skew_s"]),
         )
     )
     return _ok({"fault": rule.to_dict()}, status=201)
@@ -389,3 +395,4 @@ def add_control_routes(app: web.Application) -> None:
     app.add_routes(routes)
     add_layout_routes(app, app[CTX])
     add_artifact_routes(app, app[CTX])
+    app.router.add_post("/_emulator/clock/reset", clock_reset_handler(_ctx))

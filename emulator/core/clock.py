@@ -1,8 +1,10 @@
 """The emulator clock: wall time plus an offset that tests move forward.
 
-Every time rule of the providers (5 s after a push, 30 s session reuse, 15 min idle, signature windows,
+Every time rule of the providers (5 s after a push, 30 s session reuse, 15 min idle, token lifetimes,
 callback retries) reads this clock, so ``POST /_emulator/clock/advance`` makes them happen at once.
-Media timestamps never read it: they follow the wall clock (realtime) or the frame count (fast mode).
+What a client computes from its own clock (signature timestamps and windows) and the ``timestamp`` of
+outgoing callbacks read :meth:`EmulatorClock.wall` instead: moving the emulator clock never locks a client
+out. Media timestamps never read it: they follow the wall clock (realtime) or the frame count (fast mode).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class EmulatorClock:
         """Seconds since the epoch, as the emulator sees it."""
         return self._wall() + self._offset
 
+    def wall(self) -> float:
+        """Seconds since the epoch on the wall clock: what clients sign with and receivers check."""
+        return self._wall()
+
     @property
     def offset(self) -> float:
         return self._offset
@@ -48,6 +54,19 @@ class EmulatorClock:
         with self._lock:
             self._offset = 0.0
             self._timers.clear()
+
+    def return_to_wall(self) -> float:
+        """Move the clock back to wall time, keeping every timer; returns how far it moved back.
+
+        Each pending timer keeps its remaining delay (it moves back with the clock), so none fires early and
+        none waits the advanced distance a second time.
+        """
+        with self._lock:
+            back = self._offset
+            self._offset = 0.0
+            self._timers = [(when - back, seq, callback) for when, seq, callback in self._timers]
+            heapq.heapify(self._timers)
+        return back
 
     def call_at(self, when: float, callback: Callable[[], None]) -> None:
         """Run ``callback`` (on whichever thread calls fire_due) once the emulator time reaches ``when``."""

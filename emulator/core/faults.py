@@ -26,6 +26,8 @@ class FaultRule:
     probability: float = 1.0
     delay_ms: int = 0
     seed: int | None = None
+    # A skew rule answers nothing: its provider checks signature times as if its clock were this far off.
+    clock_skew_s: float | None = None
     id: int = 0
     hits: int = 0
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
@@ -61,11 +63,14 @@ class FaultInjector:
             self._rules.append(rule)
         return rule
 
-    def match(self, provider: str, action: str) -> FaultRule | None:
-        """The rule that fires for this request, if any; consumes one of its ``times``."""
+    def match(self, provider: str, action: str, *, skew: bool = False) -> FaultRule | None:
+        """The rule that fires for this request, if any; consumes one of its ``times``.
+        ``skew``: look among the clock-skew rules (asked at the signature check) instead of the others."""
         with self._lock:
             for rule in self._rules:
                 if rule.provider != provider or rule.action not in ("*", action) or rule.times_left == 0:
+                    continue
+                if (rule.clock_skew_s is not None) != skew:
                     continue
                 if rule._rng.random() >= rule.probability:
                     continue

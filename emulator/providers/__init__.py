@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from aiohttp import web
 
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from emulator.providers.base import Provider
 
 log = logging.getLogger(__name__)
+FORM = "application/x-www-form-urlencoded"
 
 # Each module exposes ``create(ctx) -> Provider``; one not written yet is reported as not implemented.
 PROVIDER_MODULES: dict[str, str] = {
@@ -52,11 +54,25 @@ def load_providers(ctx: EmulatorContext) -> dict[str, Provider]:
     return providers
 
 
+async def identify_provider(request: web.Request) -> str | None:
+    """Which provider a request to ``/`` is for; a form POST that the query does not settle is read too
+    (Tencent's v1 signature puts every parameter in the form)."""
+    name = detect_provider(request)
+    if name is None and request.method == "POST" and request.content_type == FORM:
+        try:
+            fields = parse_qs((await request.read()).decode("utf-8", "replace"))
+        except (web.HTTPRequestEntityTooLarge, ValueError):
+            return None
+        if "SecretId" in fields and "Signature" in fields:
+            return "tencent"
+    return name
+
+
 def detect_provider(request: web.Request) -> str | None:
     """Which provider a request to ``/`` is for, from its signature scheme, action and host."""
     query = request.query
     action = query.get("Action", "")
-    if "X-TC-Action" in request.headers:
+    if "X-TC-Action" in request.headers or ("SecretId" in query and "Signature" in query):
         return "tencent"
     if (
         action in VOLCENGINE_ACTIONS

@@ -73,6 +73,15 @@ class Provider:
             await asyncio.sleep(rule.delay_ms / 1000)
         return None if rule.code is None else self.fault_response(request, rule, action)
 
+    def signature_time(self, action: str) -> float:
+        """The time a signature's timestamp is checked against: the wall clock (clients sign with theirs,
+        whatever the emulator clock says), moved by a matching fault's ``clock_skew_s``."""
+        rule = self.ctx.faults.match(self.name, action, skew=True)
+        if rule is None or rule.clock_skew_s is None:
+            return self.ctx.clock.wall()
+        note_fault(rule.id)  # the journal names the skew fault that applied
+        return self.ctx.clock.wall() + rule.clock_skew_s
+
     async def read_body(self, request: web.Request) -> bytes:
         """The request body, or BodyTooLarge past the configured cap."""
         try:

@@ -3,7 +3,12 @@
 Today's Tencent SDKs mix through these two actions. Their parameters are the legacy CGI's under new names,
 so a request is mapped onto a legacy ``para`` and checked by the same rules (params.py, mixing.py); a
 failure's legacy code becomes the API's error code (errors.API3_CODES). Cancel names only the session: the
-output id is the session's own. Only POST with a JSON body is emulated (not the SDK's GET mode).
+output id is the session's own. Layout and crop values in pixels are limited to [0, 2000] here (the CGI
+allows 3000).
+
+Every signing mode of the official SDKs is taken: TC3 over a POSTed JSON body or a GET with the parameters
+in the query (tc3.py), and the v1 HmacSHA1/HmacSHA256 signature over a form POST or a GET (v1sign.py). Flat
+parameters are put back into the JSON object (formparams.py); errors come back in the same envelope.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
 from emulator.providers.base import BodyTooLarge, Provider
-from emulator.providers.tencent import params, tc3
+from emulator.providers.tencent import params, tc3, v1sign
 from emulator.providers.tencent.errors import Api3Error, TencentError
+from emulator.providers.tencent.formparams import unflatten
 from emulator.providers.tencent.mixing import MixService
 from emulator.providers.tencent.params import OutputOptions
 from emulator.providers.tencent.wire import api3_response
@@ -44,7 +52,26 @@ _CROP = {
     "CropStartLocationY": "crop_y",
 }
 API3_MAX_BITRATE = 10_000  # kbps: API 3.0 allows less than the CGI's 50000
+API3_MAX_PIXELS = 2000  # layout and crop, in pixels: API 3.0 allows less than the CGI's 3000
+# The legacy code a too-large value earns: positions -2, sizes -4 (as the CGI sorts them), crop -29.
+_PIXEL_CODES = {
+    "LocationX": -2,
+    "LocationY": -2,
+    "ImageWidth": -4,
+    "ImageHeight": -4,
+    **{name: -29 for name in _CROP},
+}
 AUDIO_SAMPLE_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+
+
+@dataclass(frozen=True)
+class SignedCall:
+    """A request whose signature verified, whatever the mode: who, which action, and its parameters."""
+
+    app_id: str
+    action: str
+    version: str
+    body: dict[str, Any]
 
 
 class Api3Handler:
@@ -54,31 +81,23 @@ class Api3Handler:
 
     async def handle(self, request: web.Request) -> web.Response:
         request[REQUEST_ID_KEY] = str(uuid.uuid4())
-        action = request.headers.get("X-TC-Action", "")
-        self.provider.mark(request, action[:64] or None)
         try:
-            return await self._handle(request, action)
+            return await self._handle(request)
         except TencentError as exc:
             error = Api3Error.from_legacy(exc)
             return response(request, (error.code, error.message))
         except Api3Error as exc:
             return response(request, (exc.code, exc.message))
 
-    async def _handle(self, request: web.Request, action: str) -> web.Response:
-        if request.method != "POST":
-            raise Api3Error("UnsupportedProtocol", "The emulator takes Cloud API 3.0 requests by POST only.")
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.method not in ("POST", "GET"):
+            raise Api3Error("UnsupportedProtocol", f"The method {request.method[:16]} is not supported.")
         try:
             raw = await self.provider.read_body(request)
         except BodyTooLarge:
             raise Api3Error("InvalidParameter", "The request body is too large.") from None
-        app_id = tc3.authenticate(
-            self.provider.ctx,
-            method=request.method,
-            query=request.query_string,
-            headers=request.headers,
-            body=raw,
-        )
-        version = request.headers.get("X-TC-Version", "")
+        call = self._tc3(request, raw) if "X-TC-Action" in request.headers else self._v1(request, raw)
+        action, version = call.action, call.version
         if version != VERSION:
             raise Api3Error("NoSuchVersion", f"The API version `{version[:32]}` does not exist.")
         if action not in (CREATE, CANCEL):
@@ -86,7 +105,7 @@ class Api3Handler:
         fault = await self.provider.injected_fault(request, action)
         if fault is not None:
             return fault
-        body = _json_object(raw)
+        body, app_id = call.body, call.app_id
         if action == CREATE:
             req = params.parse_start(_create_para(body, app_id))
             options = _output_options(body["OutputParams"])
@@ -94,6 +113,37 @@ class Api3Handler:
         else:
             self.service.cancel(params.parse_cancel(self._cancel_para(body, app_id)))
         return response(request)
+
+    def _tc3(self, request: web.Request, raw: bytes) -> SignedCall:
+        action = request.headers.get("X-TC-Action", "")
+        self.provider.mark(request, action[:64] or None)
+        query = request.raw_path.partition("?")[2]  # as sent: the GET mode signs the encoded query
+        app_id = tc3.authenticate(
+            self.provider.ctx,
+            method=request.method,
+            query=query,
+            headers=request.headers,
+            body=raw,
+            now=self.provider.signature_time(action),
+        )
+        body = unflatten(request.query.items()) if request.method == "GET" else _json_object(raw)
+        return SignedCall(app_id, action, request.headers.get("X-TC-Version", ""), body)
+
+    def _v1(self, request: web.Request, raw: bytes) -> SignedCall:
+        flat = dict(request.query) if request.method == "GET" else _form(raw)
+        action = flat.get("Action", "")
+        self.provider.mark(request, action[:64] or None)
+        if not v1sign.is_v1(flat):
+            raise Api3Error("MissingParameter", "The request is missing a required parameter `Action`.")
+        app_id = v1sign.authenticate(
+            self.provider.ctx,
+            method=request.method,
+            host=request.host,
+            params=flat,
+            now=self.provider.signature_time(action),
+        )
+        body = unflatten(flat.items(), skip=v1sign.PUBLIC)
+        return SignedCall(app_id, action, flat.get("Version", ""), body)
 
     def _cancel_para(self, body: dict[str, Any], app_id: str) -> dict[str, Any]:
         session_id = _required(body, "MixStreamSessionId")
@@ -108,6 +158,13 @@ def response(request: web.Request, error: tuple[str, str] | None = None, status:
 
 
 # ----- API 3.0 names -> the legacy para
+def _form(raw: bytes) -> dict[str, str]:
+    try:
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        raise Api3Error("InvalidParameter", "The request body is not a valid form.") from None
+
+
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
         body = json.loads(raw) if raw.strip() else {}
@@ -152,11 +209,28 @@ def _input(item: Any) -> Any:
         return item  # refused by the legacy rules, with their code
     mapped: dict[str, Any] = {"input_stream_id": item.get("InputStreamName")}
     layout = item.get("LayoutParams")
+    for values in (layout, item.get("CropParams")):
+        if isinstance(values, dict):
+            _check_pixels(values)
     mapped["layout_params"] = _renamed(layout, _LAYOUT) if isinstance(layout, dict) else layout
     crop = item.get("CropParams")
     if crop is not None:
         mapped["crop_params"] = _renamed(crop, _CROP) if isinstance(crop, dict) else crop
     return mapped
+
+
+def _check_pixels(values: dict[str, Any]) -> None:
+    """API 3.0's [0, 2000] for pixel values (shares below 1 are not pixels); other faults are left to the
+    CGI's rules."""
+    for name, code in _PIXEL_CODES.items():
+        value = values.get(name)
+        numeric = isinstance(value, (int, float, str)) and not isinstance(value, bool)
+        try:
+            number = float(value) if numeric else 0.0
+        except (ValueError, OverflowError):
+            number = 0.0  # not a number: the CGI's rules refuse it with their own message
+        if number > API3_MAX_PIXELS:
+            raise TencentError(code, f"{name} [{number:g}] out of range, pixels in [0, {API3_MAX_PIXELS}]!")
 
 
 def _renamed(values: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Authentication of the legacy CGI: ``?appid=&interface=Mix_StreamV2&t=&sign=`` with
-``sign = md5(key + t)`` (hex, lowercase) and ``t`` the request's expiry on the emulator clock.
+``sign = md5(key + t)`` (hex, lowercase) and ``t`` the request's expiry, compared with the *wall* clock
+(clients compute it from theirs; a fault's ``clock_skew_s`` moves it), never the emulator clock.
 
 The seed gives the formula but no codes for failed checks; the emulator's choice (docs/tencent.md): query
 parameters missing or malformed, or the wrong interface: -1 (parameters could not be parsed); an appid the
@@ -22,8 +23,9 @@ def legacy_sign(key: str, t: str | int) -> str:
     return hashlib.md5(f"{key}{t}".encode()).hexdigest()
 
 
-def authenticate(query: Mapping[str, str], ctx: EmulatorContext) -> str:
-    """Check the query of a ``/common_access`` request; returns the appid or raises TencentError."""
+def authenticate(query: Mapping[str, str], ctx: EmulatorContext, *, now: float) -> str:
+    """Check the query of a ``/common_access`` request at the time ``now``; returns the appid or raises
+    TencentError."""
     missing = [name for name in ("appid", "interface", "t", "sign") if not query.get(name)]
     if missing:
         raise TencentError(-1, f"Parse query params failed, {', '.join(missing)} required!")
@@ -41,7 +43,7 @@ def authenticate(query: Mapping[str, str], ctx: EmulatorContext) -> str:
         raise TencentError(-1, f"Parse query params failed, t [{t[:80]}] is not a unix time!")
     if not ctx.auth_strict:
         return appid
-    if int(t) < ctx.clock.now():
+    if int(t) < now:
         raise TencentError(-1, f"Sign check failed, t [{t}] expired!")
     if not hmac.compare_digest(query["sign"].lower().encode(), legacy_sign(credential.secret, t).encode()):
         raise TencentError(-1, "Sign check failed, sign error!")

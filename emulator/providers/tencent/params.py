@@ -167,6 +167,14 @@ def check_event_id(body: dict[str, Any]) -> None:
         raise TencentError(-2, "Input params error, eventId must not be 0!")
 
 
+def check_timestamp(body: dict[str, Any]) -> None:
+    """The seed's required ``timestamp`` (the client's current unix time, in seconds)."""
+    value = body.get("timestamp")
+    if value is None:
+        raise TencentError(-1, "Parse input params failed, timestamp required!")
+    _int_or_none(value, -1, "timestamp")
+
+
 # ----- the two actions
 def parse_cancel(para: dict[str, Any]) -> CancelRequest:
     return CancelRequest(

@@ -1,8 +1,9 @@
 """The Tencent adapter: the legacy CGI ``POST /common_access`` (Mix_StreamV2), Cloud API 3.0 on ``/``
 (api3.py), auto-mix by push URL (automix.py) and the control routes.
 
-A legacy request goes: journal mark -> auth (query sign) -> body and envelope -> injected fault -> the
-action's validation (params.py) -> state checks and the task (mixing.py). Every failure is a TencentError
+A legacy request goes: body and envelope read (every answer echoes its eventId) -> journal mark -> auth
+(query sign) -> injected fault -> envelope errors -> the action's validation (params.py) -> state checks
+and the task (mixing.py). Every failure is a TencentError
 rendered in the CGI's own shape (wire.py); nothing a client sends reaches the generic error handler.
 """
 
@@ -61,22 +62,22 @@ class TencentProvider(Provider):
     async def _common_access(self, request: web.Request) -> web.Response:
         if request.method != "POST":
             raise TencentError(-1, f"Parse input params failed, use POST, not {request.method}!")
-        app_id = authenticate(request.query, self.ctx)
-        try:
-            raw = await self.read_body(request)
-        except BodyTooLarge:
-            raise TencentError(-1, "Parse input params failed, the body is too large!") from None
+        # The body is read first: every answer, an auth failure's too, echoes its eventId.
         action, para, envelope_error = INTERFACE_NAME, {}, None
         try:
-            body = params.decode_body(raw)
+            body = params.decode_body(await self.read_body(request))
             event_id = params.event_id_of(body)
             if event_id is not None:
                 request[EVENT_ID_KEY] = event_id
             action, para = params.parse_envelope(body)
             params.check_event_id(body)
+            params.check_timestamp(body)
+        except BodyTooLarge:
+            envelope_error = TencentError(-1, "Parse input params failed, the body is too large!")
         except TencentError as exc:
             envelope_error = exc
         self.mark(request, action)
+        app_id = authenticate(request.query, self.ctx, now=self.signature_time(action))
         fault = await self.injected_fault(request, action)
         if fault is not None:
             return fault
@@ -92,8 +93,8 @@ class TencentProvider(Provider):
         self, request: web.Request, code: int, message: str | None = None, status: int = 200
     ) -> web.Response:
         event_id = request.get(EVENT_ID_KEY) or new_event_id()
-        return legacy_response(
-            code, event_id=event_id, timestamp=self.ctx.clock.now(), message=message, status=status
+        return legacy_response(  # the server's time as clients read it: the wall clock
+            code, event_id=event_id, timestamp=self.ctx.clock.wall(), message=message, status=status
         )
 
     # ----- Cloud API 3.0 (``/`` with an X-TC-Action header)

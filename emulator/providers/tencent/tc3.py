@@ -1,11 +1,16 @@
 """Cloud API 3.0 request signatures (TC3-HMAC-SHA256), checked as the gateway does.
 
-Authorization: ``TC3-HMAC-SHA256 Credential=<SecretId>/<date>/live/tc3_request,
+Authorization: ``TC3-HMAC-SHA256 Credential=<SecretId>/<date>/<service>/tc3_request,
 SignedHeaders=content-type;host, Signature=<hex>``. The canonical request is the method, ``/``, the query
-string, ``name:value`` of each signed header (lowercase, trimmed), the signed header list and
-sha256(body); the string to sign is the algorithm, X-TC-Timestamp, the credential scope and
+string (GET mode: the parameters), ``name:value`` of each signed header (lowercase, trimmed), the signed
+header list and sha256(body); the string to sign is the algorithm, X-TC-Timestamp, the credential scope and
 sha256(canonical request); the key is the HMAC chain "TC3"+SecretKey -> date -> service -> "tc3_request".
-A timestamp more than 5 minutes off the emulator clock is AuthFailure.SignatureExpire.
+
+The service label is taken as the client wrote it: the Python SDK signs for ``live``, the Node.js, Java and
+.NET SDKs for the endpoint's first DNS label (``127`` for ``127.0.0.1:PORT``); the signature still has to
+verify with the app's secret. The Node.js SDK signs the host without its port, the others with it: both
+verify. A timestamp more than 5 minutes off the *wall* clock (clients sign with theirs; a fault's
+``clock_skew_s`` moves it) is AuthFailure.SignatureExpire.
 
 Emulator keys: a Tencent credential's ``extra`` may carry ``secret_id`` / ``secret_key``; by default the
 SecretId is the appid and the SecretKey the app's API key (docs/tencent.md).
@@ -43,6 +48,7 @@ def tc3_signature(
     timestamp: str,
     date: str,
     payload_hash: str | None = None,
+    service: str = SERVICE,
 ) -> str:
     canonical_headers = "".join(f"{name}:{headers.get(name, '').strip().lower()}\n" for name in signed)
     canonical = "\n".join(
@@ -55,36 +61,37 @@ def tc3_signature(
             payload_hash or hashlib.sha256(body).hexdigest(),
         ]
     )
-    scope = f"{date}/{SERVICE}/tc3_request"
+    scope = f"{date}/{service}/tc3_request"
     to_sign = "\n".join([ALGORITHM, timestamp, scope, hashlib.sha256(canonical.encode()).hexdigest()])
     key = _hmac(f"TC3{secret_key}".encode(), date)
-    key = _hmac(_hmac(key, SERVICE), "tc3_request")
+    key = _hmac(_hmac(key, service), "tc3_request")
     return hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 def authenticate(
-    ctx: EmulatorContext, *, method: str, query: str, headers: Mapping[str, str], body: bytes
+    ctx: EmulatorContext, *, method: str, query: str, headers: Mapping[str, str], body: bytes, now: float
 ) -> str:
-    """Check a request's TC3 signature; returns the caller's appid or raises Api3Error."""
+    """Check a request's TC3 signature against the time ``now``; returns the caller's appid or raises
+    Api3Error."""
     lowered = {name.lower(): value for name, value in headers.items()}
     match = _AUTH.fullmatch(lowered.get("authorization", "").strip())
     if match is None:
         raise Api3Error("AuthFailure.InvalidAuthorization", "Authorization in the request header is invalid.")
-    app_id, secret_key = _credential(ctx, match["id"])
+    app_id, secret_key = credential(ctx, match["id"])
     timestamp = lowered.get("x-tc-timestamp", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         raise Api3Error("MissingParameter", "The request is missing a required parameter `X-TC-Timestamp`.")
     if not ctx.auth_strict:
         return app_id
-    if abs(int(timestamp) - ctx.clock.now()) > MAX_SKEW_S:
+    if abs(int(timestamp) - now) > MAX_SKEW_S:
         raise Api3Error(
             "AuthFailure.SignatureExpire",
             "Signature expired. Timestamp and server time cannot differ by more than five minutes.",
         )
-    if match["service"] != SERVICE or match["date"] != _utc_date(int(timestamp)):
+    if match["date"] != _utc_date(int(timestamp)):
         raise Api3Error(
             "AuthFailure.InvalidAuthorization",
-            f"Credential scope must be <UTC date of X-TC-Timestamp>/{SERVICE}/tc3_request.",
+            "Credential scope must be <UTC date of X-TC-Timestamp>/<service>/tc3_request.",
         )
     signed = match["headers"].split(";")
     if "host" not in signed or "content-type" not in signed:
@@ -92,18 +99,23 @@ def authenticate(
             "AuthFailure.InvalidAuthorization", "SignedHeaders must include content-type and host."
         )
     unsigned = lowered.get("x-tc-content-sha256") == "UNSIGNED-PAYLOAD"
-    expected = tc3_signature(
-        secret_key,
-        method=method,
-        query=query,
-        headers=lowered,
-        signed=signed,
-        body=body,
-        timestamp=timestamp,
-        date=match["date"],
-        payload_hash="UNSIGNED-PAYLOAD" if unsigned else None,
-    )
-    if not hmac.compare_digest(expected, match["signature"].lower()):
+    host = lowered.get("host", "")
+    verified = False
+    for signed_host in dict.fromkeys([host, host.rpartition(":")[0] or host]):  # with its port, or without
+        expected = tc3_signature(
+            secret_key,
+            method=method,
+            query=query,
+            headers={**lowered, "host": signed_host},
+            signed=signed,
+            body=body,
+            timestamp=timestamp,
+            date=match["date"],
+            payload_hash="UNSIGNED-PAYLOAD" if unsigned else None,
+            service=match["service"],
+        )
+        verified = verified or hmac.compare_digest(expected, match["signature"].lower())
+    if not verified:
         raise Api3Error(
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.",
@@ -111,7 +123,7 @@ def authenticate(
     return app_id
 
 
-def _credential(ctx: EmulatorContext, secret_id: str) -> tuple[str, str]:
+def credential(ctx: EmulatorContext, secret_id: str) -> tuple[str, str]:
     for cred in reversed(ctx.settings.credentials):
         if cred.provider == "tencent" and str(cred.extra.get("secret_id", cred.app_id)) == secret_id:
             return cred.app_id, str(cred.extra.get("secret_key", cred.secret))

@@ -103,5 +103,5 @@ def notify(ctx: EmulatorContext, session: MixSession, task: Task, event: str, da
             return  # a logo
     elif event not in TASK_EVENTS:
         return
-    body = payload(session, task, event, data, ctx.clock.now())
+    body = payload(session, task, event, data, ctx.clock.wall())  # receivers check Timestamp against theirs
     ctx.callbacks.send(PROVIDER, body["EventType"], url, body, retry_delays=RETRY_DELAYS_S, task_id=task.id)

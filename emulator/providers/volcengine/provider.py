@@ -64,7 +64,7 @@ class VolcengineProvider(Provider):
                     "RequestEntityTooLarge", f"over {self.ctx.settings.max_body_bytes} bytes"
                 ) from None
             action = check_action(request)
-            caller = authenticate(self.ctx, request, body)
+            caller = authenticate(self.ctx, request, body, now=self.signature_time(action))
             if not self.limiter.allow(caller.account):
                 raise VolcError(
                     "FlowLimitExceeded", f"at most {self.limiter.limit} requests per second per account"

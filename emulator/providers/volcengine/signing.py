@@ -5,6 +5,12 @@ query sorted by key (values quoted, safe ``-_.~``), ``name:value`` lines of the 
 host, x-content-sha256, x-date; host without a :80/:443 port), the signed-header list and sha256(body).
 The string to sign is ``HMAC-SHA256\\n<X-Date>\\n<date>/<region>/<service>/request\\n`` + sha256(canonical);
 the key is an HMAC chain over date, region, service and "request" starting from the secret key.
+
+The query-string (presigned) form (``SignerV4.sign_url`` in Python, ``Signer.getSignUrl`` in Node.js)
+carries X-Date, X-Credential (``AK/<scope>``), X-Algorithm, X-SignedHeaders (empty), X-SignedQueries,
+X-NotSignBody and X-Signature in the query. It signs the query without X-Signature (Python keeps
+X-SignedQueries in it, Node.js leaves it out), an empty header block written as one blank line, and the
+hash of an empty body: the body is not signed.
 """
 
 from __future__ import annotations
@@ -50,17 +56,23 @@ def parse_authorization(header: str) -> Authorization:
     for name in ("Credential", "SignedHeaders", "Signature"):
         if not parts.get(name):
             raise MalformedAuthorization(name)
-    scope = parts["Credential"].split("/")
-    if len(scope) != 5 or scope[4] != "request" or not all(scope[:4]):
-        raise MalformedAuthorization("Credential")
+    access_key, date, region, service = parse_credential(parts["Credential"])
     return Authorization(
-        access_key=scope[0],
-        date=scope[1],
-        region=scope[2],
-        service=scope[3],
+        access_key=access_key,
+        date=date,
+        region=region,
+        service=service,
         signed_headers=tuple(parts["SignedHeaders"].split(";")),
         signature=parts["Signature"],
     )
+
+
+def parse_credential(value: str) -> tuple[str, str, str, str]:
+    """``AK/date/region/service/request`` -> (AK, date, region, service); MalformedAuthorization if not."""
+    scope = value.split("/")
+    if len(scope) != 5 or scope[4] != "request" or not all(scope[:4]):
+        raise MalformedAuthorization("Credential")
+    return scope[0], scope[1], scope[2], scope[3]
 
 
 def sha256_hex(data: bytes) -> str:
@@ -109,6 +121,22 @@ def canonical_request(
             lines,
             ";".join(signed_headers),
             sha256_hex(body),
+        ]
+    )
+
+
+def presigned_canonical_request(
+    method: str, path: str, query: list[tuple[str, str]], header_lines: str, signed_headers: tuple[str, ...]
+) -> str:
+    """The canonical request of a query-string signature (body not signed; no headers = one blank line)."""
+    return "\n".join(
+        [
+            method,
+            quote(path or "/").replace("%2F", "/").replace("+", "%20"),
+            canonical_query(query),
+            header_lines or "\n",
+            ";".join(signed_headers),
+            sha256_hex(b""),
         ]
     )
 

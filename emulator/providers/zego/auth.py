@@ -1,8 +1,10 @@
 """ZEGO's three kinds of authentication: the rtc-api signature, the legacy access_token, callback signatures.
 
 rtc-api: Signature = md5(AppId + SignatureNonce + ServerSecret + Timestamp), lowercase hex, with the public
-query parameters checked in the gateway's order and a 10-minute window on the emulator clock.
-Legacy: ``GET /cgi/token`` trades appid + secret for an access_token valid 7200 s; a new one replaces the old.
+query parameters checked in the gateway's order and a 10-minute window on the wall clock (clients sign with
+theirs; a fault's ``clock_skew_s`` moves it).
+Legacy: ``GET /cgi/token`` trades appid + secret for an access_token valid 7200 s on the emulator clock (a
+provider rule); a new one replaces the old.
 Callbacks: signature = sha1 of the sorted concatenation of [callback secret, timestamp, nonce].
 """
 

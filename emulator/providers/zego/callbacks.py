@@ -64,7 +64,7 @@ class CallbackNotifier:
         meta = task.meta
         play = self.ctx.play_urls(output.stream_id)
         rtmp = output.push_urls[0] if output.push_urls else play.get("rtmp", "")
-        timestamp = str(int(self.ctx.clock.now()))
+        timestamp = str(int(self.ctx.clock.wall()))  # receivers check it against their own clock
         nonce = str(secrets.randbelow(10**19))
         body: dict[str, Any] = {
             "appid": str(meta.get("app_id", "")),

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from emulator.providers.zego.provider import ZegoProvider
 
 PROVIDER = "zego"
+TEST_HOST = "testwebapi.zego.im"  # seed 001's test environment: its stream ids carry zegotest-{AppId}-
 
 
 async def token(zego: ZegoProvider, request: web.Request) -> web.Response:
@@ -70,7 +71,8 @@ async def start_mix(zego: ZegoProvider, request: web.Request) -> web.Response:
             fault = await zego.injected_fault(request, "start-mix")
             if fault is not None:
                 return fault
-            started = zego.service.start_mix(app_id, spec, is_test=parsed.test_env, api="legacy")
+            is_test = parsed.test_env or request.host.partition(":")[0].lower() == TEST_HOST
+            started = zego.service.start_mix(app_id, spec, is_test=is_test, api="legacy")
     except (ZegoError, LegacyError) as error:
         return legacy_error(error)
     data: dict[str, Any] = {

@@ -60,7 +60,7 @@ class ZegoProvider(Provider):
                 request.query,
                 request.headers.get("Host"),
                 lookup=lambda app_id: self.ctx.credential(self.name, app_id),
-                now=self.ctx.clock.now(),
+                now=self.signature_time(action),
                 strict=self.ctx.auth_strict,
                 supported=frozenset(rtc.ACTIONS),
             )

@@ -146,6 +146,8 @@ class MixService:
             raise ZegoError(TASK_NOT_FOUND, f"TaskId {stop.task_id!r}")
         if auto and stop.room_id != task.meta.get("room_id"):
             raise ZegoError(BAD_PARAM, f"RoomId {stop.room_id!r} is not the room of task {stop.task_id!r}")
+        if stop.user_id is None and not auto:  # ownership cannot be skipped by leaving the UserId out
+            raise ZegoError(NOT_OWNER, f"a stop must name the UserId that started task {stop.task_id!r}")
         self._check_update(task, stop.user_id, stop.sequence)
         if stop.sequence is not None:
             task.meta["sequence"] = stop.sequence

@@ -1,9 +1,10 @@
-"""The legacy CGI's signature (sign = md5(key + t), t the expiry on the emulator clock) and the answer's
+"""The legacy CGI's signature (sign = md5(key + t), t the expiry on the wall clock) and the answer's
 wire shape."""
 
 from __future__ import annotations
 
 import re
+import time
 
 from emulator.providers.tencent.auth import legacy_sign
 from tests.providers.tencent.helpers import KEY, Tencent, load
@@ -23,7 +24,7 @@ def test_answer_has_the_services_wire_shape(tencent: Tencent) -> None:
     assert re.fullmatch(
         rb'\{"code":-31001,"event_id":"1490079362","message":"[^"]+","timestamp":\d+\}\n', answer.raw
     )
-    assert abs(answer.body["timestamp"] - tencent.now()) < 5
+    assert abs(answer.body["timestamp"] - time.time()) < 5
 
 
 def test_event_id_comes_back_as_a_string(tencent: Tencent) -> None:
@@ -32,12 +33,40 @@ def test_event_id_comes_back_as_a_string(tencent: Tencent) -> None:
     assert tencent.post(body).body["event_id"] == "840471172"
 
 
-def test_expired_t_is_refused_on_the_emulator_clock(tencent: Tencent) -> None:
-    url = tencent.url(t=int(tencent.now()) + 60)
-    tencent.emu.advance_clock(61)
+def test_expired_t_is_refused_through_a_clock_skew_fault(tencent: Tencent) -> None:
+    tencent.emu.add_fault("tencent", "cancel_mix_stream", clock_skew_s=61, times=1)
+    url = tencent.url(t=int(time.time()) + 60)
     answer = tencent.post(load("cancel"), url=url)
     assert (answer.status, answer.code) == (200, -1)
     assert answer.message.startswith("Sign check failed, t [") and answer.message.endswith("] expired!")
+    assert answer.body["event_id"] == "1490079362"  # an auth failure echoes the body's eventId too
+    assert tencent.post(load("cancel"), url=url).code == -31001  # the skew fault is used up
+
+
+def test_moving_the_emulator_clock_does_not_expire_t(tencent: Tencent) -> None:
+    url = tencent.url(t=int(time.time()) + 60)  # what a client computes from its own clock
+    tencent.emu.advance_clock(3 * 86400)
+    answer = tencent.post(load("cancel"), url=url)
+    assert answer.code == -31001  # past auth: the session does not exist
+    assert abs(answer.body["timestamp"] - time.time()) < 5  # the answer's time is the wall clock's
+
+
+def test_auth_failures_echo_the_event_id(tencent: Tencent) -> None:
+    body = load("cancel")
+    body["eventId"] = 840471172
+    answer = tencent.post(body, url=tencent.url(key="0" * 32))
+    assert (answer.code, answer.body["event_id"]) == (-1, "840471172")
+    answer = tencent.post(body, url=tencent.url(appid="1250000001"))
+    assert (answer.code, answer.body["event_id"]) == (-2, "840471172")
+
+
+def test_a_body_without_timestamp_is_refused(tencent: Tencent) -> None:
+    body = load("cancel")
+    del body["timestamp"]
+    answer = tencent.post(body)
+    assert (answer.code, answer.message) == (-1, "Parse input params failed, timestamp required!")
+    body["timestamp"] = "soon"
+    assert tencent.post(body).code == -1
 
 
 def test_wrong_sign_is_refused(tencent: Tencent) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 
 import pytest
 
@@ -64,17 +65,24 @@ def test_messages_are_zego_descriptions(zego: Zego) -> None:
     assert answer == {**answer, "Code": 100000005, "Message": "Signature error"}
 
 
-def test_signature_window_is_ten_minutes_on_the_emulator_clock(zego: Zego) -> None:
+def test_signature_window_is_ten_minutes_checked_through_a_clock_skew_fault(zego: Zego) -> None:
     query = zego.query("GetMixTaskInfo")
-    zego.emu.advance_clock(599)
+    zego.emu.add_fault("zego", "GetMixTaskInfo", clock_skew_s=599, times=1)
     assert zego.http.get(f"{zego.emu.url}/", params={**query, "TaskId": "t"}).json()["Code"] == 110209001
-    zego.emu.advance_clock(2)
+    zego.emu.add_fault("zego", "GetMixTaskInfo", clock_skew_s=601, times=1)
     answer = zego.http.get(f"{zego.emu.url}/", params={**query, "TaskId": "t"}).json()
     assert answer["Code"] == 100000004
+    assert zego.http.get(f"{zego.emu.url}/", params={**query, "TaskId": "t"}).json()["Code"] == 110209001
+
+
+def test_moving_the_emulator_clock_locks_no_client_out(zego: Zego) -> None:
+    zego.emu.advance_clock(7200)
+    answer = zego.http.get(f"{zego.emu.url}/", params={**zego.query("GetMixTaskInfo"), "TaskId": "t"}).json()
+    assert answer["Code"] == 110209001
 
 
 def test_future_timestamp_beyond_window_is_expired(zego: Zego) -> None:
-    now = int(zego.emu.ctx.clock.now())
+    now = int(time.time())
     query = zego.query("GetMixTaskInfo", Timestamp=now + 601)
     query["Signature"] = sign(APP_ID, query["SignatureNonce"], SECRET, now + 601)
     assert zego.http.get(f"{zego.emu.url}/", params={**query, "TaskId": "t"}).json()["Code"] == 100000004

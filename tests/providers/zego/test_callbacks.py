@@ -117,7 +117,7 @@ def test_mix_start_and_mix_stop_fields_and_signatures(zego: Zego, receiver: Rece
         "hdl_urls": [play["flv"]],
     }
     assert start["timestamp"] == str(int(float(start["timestamp"]))) and start["nonce"].isdigit()
-    assert zego.call("StopMix", {"TaskId": "cb1", "Sequence": 5})["Code"] == 0
+    assert zego.call("StopMix", {"TaskId": "cb1", "Sequence": 5, "UserId": "host"})["Code"] == 0
     stop = receiver.next()
     assert verify(stop)
     assert {k: v for k, v in stop.items() if k not in ("timestamp", "nonce", "signature")} == {

@@ -63,7 +63,7 @@ def test_hls_and_recording(zego: Zego) -> None:
     zego.wait_frames("zego:12345:m1", frames=25)
     playlist = requests.get(play["HLS"], timeout=10)
     assert playlist.status_code == 200 and "#EXTM3U" in playlist.text
-    assert zego.call("StopMix", {"TaskId": "m1"})["Code"] == 0
+    assert zego.call("StopMix", {"TaskId": "m1", "UserId": "u1"})["Code"] == 0
     zego.wait_state("zego:12345:m1", "stopped")
     task = zego.emu.ctx.tasks.get("zego:12345:m1")
     assert task is not None
@@ -81,7 +81,8 @@ def test_pure_audio_mix_records_only_sound(zego: Zego) -> None:
     answer = zego.legacy_post("/cgi/start-mix", fixture_body("php_sample.json"), zego.token())
     assert answer["code"] == 0
     time.sleep(1.0)
-    assert zego.legacy_post("/cgi/stop-mix", {"task_id": "xxxxx"}, zego.token())["code"] == 0
+    stop = {"task_id": "xxxxx", "id_name": "xxx"}
+    assert zego.legacy_post("/cgi/stop-mix", stop, zego.token())["code"] == 0
     zego.wait_state("zego:12345:xxxxx", "stopped")
     task = zego.emu.ctx.tasks.get("zego:12345:xxxxx")
     assert task is not None

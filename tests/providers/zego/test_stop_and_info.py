@@ -53,8 +53,11 @@ def test_only_the_owner_stops_with_a_newer_sequence(zego: Zego) -> None:
     answer = zego.call("StopMix", {"TaskId": "s1", "UserId": "someone"})
     assert answer["Code"] == 110200160
     assert answer["Message"] == "not the owner of the mix task: UserId 'someone' did not start task 's1'"
-    assert zego.call("StopMix", {"TaskId": "s1", "Sequence": 2})["Code"] == 110200002
-    assert zego.call("StopMix", {"TaskId": "s1"})["Code"] == 0  # UserId and Sequence are optional
+    assert zego.call("StopMix", {"TaskId": "s1", "Sequence": 2, "UserId": "owner"})["Code"] == 110200002
+    answer = zego.call("StopMix", {"TaskId": "s1"})  # ownership is not skipped by leaving UserId out
+    assert answer["Code"] == 110200160 and "must name the UserId" in answer["Message"]
+    assert zego.emu.ctx.tasks.get(TASK).state.active
+    assert zego.call("StopMix", {"TaskId": "s1", "UserId": "owner"})["Code"] == 0  # Sequence is optional
 
 
 def test_documented_stop_mix_example_reaches_its_task(zego: Zego) -> None:
