@@ -1,0 +1,65 @@
+"""The volcengine Python SDK in both its signing modes: SigV4 in the Authorization header (every action
+method) and in the query string (``get_sign_url``, a presigned URL). Both mix, and both get the OpenAPI
+gateway's own errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.testing import EmulatorFixture
+from tests.e2e.clients import volc_presigned, volc_service
+
+pytestmark = pytest.mark.e2e
+
+RED = "pattern:color?color=#ff0000&size=64x36"
+
+
+def body(name: str) -> dict:
+    return {
+        "Name": name,
+        "MixedRules": {
+            "InputSource": [{"ID": "1", "Layer": 1, "Type": "pic", "Url": RED}],
+            "InputLayout": {
+                "Scene": {
+                    "Width": 64,
+                    "Height": 36,
+                    "Layout": [{"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1}],
+                }
+            },
+            "Output": {
+                "Url": ["push.example.com"],
+                "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
+                "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
+            },
+        },
+    }
+
+
+def test_header_signed_sdk_calls(mix_emulator: EmulatorFixture) -> None:
+    svc = volc_service(mix_emulator)
+    task_id = svc.create_cloud_mix_task(body("header"))["Result"]["Data"]["TaskID"]
+    detail = svc.get_cloud_mix_task_detail({"TaskID": task_id})["Result"]["Data"]
+    assert detail["TaskID"] == task_id
+    with pytest.raises(Exception, match="SignatureDoesNotMatch"):
+        volc_service(mix_emulator, sk="wrong").list_cloud_mix_task({"Page": 1, "PageSize": 10})
+    svc = volc_service(mix_emulator)  # the SDK's settings are module-wide: the right key again
+    mix_emulator.add_fault("volcengine", "DeleteCloudMixTask", clock_skew_s=-16 * 60, times=1)
+    with pytest.raises(Exception, match="InvalidTimestamp"):
+        svc.delete_cloud_mix_task({"TaskID": task_id})
+    assert svc.delete_cloud_mix_task({"TaskID": task_id})["Result"]["Code"] == 0
+
+
+def test_query_string_signed_requests(mix_emulator: EmulatorFixture) -> None:
+    status, answer = volc_presigned(mix_emulator, "CreateCloudMixTask", body("presigned"))
+    assert status == 200, answer
+    task_id = answer["Result"]["Data"]["TaskID"]
+    status, answer = volc_presigned(mix_emulator, "ListCloudMixTask", {"Page": 1, "PageSize": 10})
+    assert status == 200 and [t["TaskID"] for t in answer["Result"]["Data"]["Result"]] == [task_id]
+    status, answer = volc_presigned(mix_emulator, "ListCloudMixTask", {"Page": 1}, sk="wrong")
+    assert (status, answer["ResponseMetadata"]["Error"]["Code"]) == (401, "SignatureDoesNotMatch")
+    assert "Result" not in answer
+    mix_emulator.add_fault("volcengine", "DeleteCloudMixTask", clock_skew_s=16 * 60, times=1)
+    status, answer = volc_presigned(mix_emulator, "DeleteCloudMixTask", {"TaskID": task_id})
+    assert (status, answer["ResponseMetadata"]["Error"]["Code"]) == (400, "InvalidTimestamp")
+    status, answer = volc_presigned(mix_emulator, "DeleteCloudMixTask", {"TaskID": task_id})
+    assert status == 200 and answer["ResponseMetadata"]["Action"] == "DeleteCloudMixTask"
