@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 ARGS ?=
 
-.PHONY: install run test lint bench fixtures clean
+.PHONY: install node-sdks run test lint bench fixtures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,10 +34,23 @@ $(CHROMIUM):
 
 install: $(STAMP) $(CJK_FONT) $(CHROMIUM)
 
+# The providers' official Node.js SDKs for tests/e2e/test_node_sdks.py. Best effort: node and npm come from
+# apt-get where it works as root; elsewhere those tests skip and say what to install.
+NODE_DIR := tests/e2e/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
+APT_NODE := DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -q nodejs npm >/dev/null
+
+$(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	-command -v npm >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ $(APT_NODE) || { apt-get update -q >/dev/null && $(APT_NODE); }; }; }
+	-command -v npm >/dev/null && cd $(NODE_DIR) && timeout 300 npm ci --no-audit --no-fund --loglevel=error
+
+node-sdks: $(NODE_STAMP)
+
 run: install  ## start the emulator on 127.0.0.1:8080 with demo streams published
 	$(BIN)/mix-emulator serve --demo $(ARGS)
 
-test: install  ## the whole suite (lint included)
+test: install node-sdks  ## the whole suite (lint included)
 	$(BIN)/ruff check emulator tests bench fixtures
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
@@ -52,4 +65,4 @@ fixtures: install  ## regenerate the small media clips under fixtures/media
 	$(BIN)/python fixtures/make_media.py
 
 clean:
-	rm -rf $(VENV) data bench/out fixtures/media
+	rm -rf $(VENV) data bench/out fixtures/media $(NODE_DIR)/node_modules
