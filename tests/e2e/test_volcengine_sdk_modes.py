@@ -4,6 +4,9 @@ gateway's own errors."""
 
 from __future__ import annotations
 
+import copy
+import json
+
 import pytest
 
 from emulator.testing import EmulatorFixture
@@ -63,3 +66,24 @@ def test_query_string_signed_requests(mix_emulator: EmulatorFixture) -> None:
     assert (status, answer["ResponseMetadata"]["Error"]["Code"]) == (400, "InvalidTimestamp")
     status, answer = volc_presigned(mix_emulator, "DeleteCloudMixTask", {"TaskID": task_id})
     assert status == 200 and answer["ResponseMetadata"]["Action"] == "DeleteCloudMixTask"
+
+
+def test_update_with_the_rule_get_detail_returned_is_accepted(mix_emulator: EmulatorFixture) -> None:
+    """The emulator corrects a too-low BitRate and FrameRate; the Rule it then reports carries the corrected
+    values, and a client that sends that Rule back as its Update is not refused for "changing" Output."""
+    create = body("corrected")
+    create["MixedRules"]["Output"]["Video"].update(BitRate=500_000, FrameRate=5)
+    svc = volc_service(mix_emulator)
+    task_id = svc.create_cloud_mix_task(create)["Result"]["Data"]["TaskID"]
+    rule = json.loads(svc.get_cloud_mix_task_detail({"TaskID": task_id})["Result"]["Data"]["Rule"])
+    assert (rule["Output"]["Video"]["BitRate"], rule["Output"]["Video"]["FrameRate"]) == (1_000_000, 10)
+    rule["InputLayout"]["Scene"]["Layout"][0]["W"] = 32
+    assert svc.update_cloud_mix_task({"TaskID": task_id, "MixedRules": rule})["Result"]["Data"]["OptID"] == 1
+    assert (
+        svc.update_cloud_mix_task({"TaskID": task_id, "MixedRules": create["MixedRules"]})["Result"]["Code"]
+        == 0
+    )
+    changed = copy.deepcopy(rule)
+    changed["Output"]["Video"]["FrameRate"] = 30
+    with pytest.raises(Exception, match="cannot change on update"):
+        svc.update_cloud_mix_task({"TaskID": task_id, "MixedRules": changed})

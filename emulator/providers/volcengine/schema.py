@@ -78,6 +78,10 @@ class VideoOutput:
     def effective_frame_rate(self) -> int:
         return _clamp(self.frame_rate, FRAME_RATE_RANGE)
 
+    def runs_as(self) -> tuple[int, int, int, str]:
+        """What the task encodes: the request's values and GetCloudMixTaskDetail's corrected ones agree."""
+        return (self.effective_bitrate, self.effective_frame_rate, self.gop, self.codec)
+
 
 @dataclass(frozen=True)
 class AudioOutput:
@@ -341,10 +345,11 @@ def _output(obj: _Obj) -> OutputRule:
 def check_same_output(original: OutputRule, new: OutputRule) -> None:
     """Update may not change Output: Video, Audio and Url must be the task's original ones. Callback may be
     left out (the seed's own Update example leaves out the Callback its Create example has): the task keeps
-    its callback; given, it must be the original too."""
+    its callback; given, it must be the original too. Video is compared as it runs (BitRate and FrameRate
+    clamped), so the Rule GetCloudMixTaskDetail returned, with the corrected values, passes back unchanged."""
     callback_changed = new.callback_url is not None and new.callback_url != original.callback_url
-    if (new.video, new.audio, new.urls) != (
-        original.video,
+    if (new.video.runs_as(), new.audio, new.urls) != (
+        original.video.runs_as(),
         original.audio,
         original.urls,
     ) or callback_changed:

@@ -177,6 +177,28 @@ def test_test_env_flag_applies_the_prefix_rule(zego: Zego) -> None:
     assert answer["code"] == 150 and "zegotest-12345-" in answer["message"]
 
 
+def test_the_test_environment_host_applies_the_prefix_rule(zego: Zego) -> None:
+    """A client pointed at testwebapi.zego.im (its DNS or Host header sent here) is in the test
+    environment: unprefixed stream ids are refused there too (seed 001)."""
+    zego.emu.publish("red", RED)
+    zego.emu.publish("zegotest-12345-red", RED)
+    url = f"{zego.emu.url}/cgi/start-mix"
+    headers = {"Host": "testwebapi.zego.im"}
+    params = {"access_token": zego.token()}
+    answer = zego.http.post(url, params=params, headers=headers, json=_legacy_body()).json()
+    assert answer["code"] == 150 and "zegotest-12345-" in answer["message"]
+    prefixed = _legacy_body(
+        MixInput=[
+            {"stream_id": "zegotest-12345-red", "rect": {"top": 0, "left": 0, "bottom": 36, "right": 32}}
+        ],
+        MixOutput=[
+            {"stream_id": "zegotest-12345-lout", "bitrate": 200000, "fps": 10, "width": 64, "height": 36}
+        ],
+    )
+    assert zego.http.post(url, params=params, headers=headers, json=prefixed).json()["code"] == 0
+    assert zego.legacy_post("/cgi/start-mix", _legacy_body(task_id="lt2"), zego.token())["code"] == 0
+
+
 def test_fault_on_a_legacy_action(zego: Zego) -> None:
     zego.emu.add_fault("zego", "token", code=40005, times=1)
     assert zego.legacy_get("/cgi/token", appid=APP_ID, secret=SECRET) == {
