@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, Output, ResolvedSource
+from emulator.core.resolver import PULL_PREFIX
 from emulator.core.streams import MediaInfo
 from emulator.media.errors import MediaError
 from emulator.media.pipeline import MixPipeline
@@ -130,6 +131,7 @@ class MappingResolver:
         return self._probed[stream_id]
 
     def __call__(self, spec: str) -> ResolvedSource | None:
+        spec = spec.removeprefix(PULL_PREFIX)  # offline, a stream the command line does not name is pulled
         spec = self.urls.get(spec, spec)
         if spec.startswith("stream:"):
             found = self.streams.get(spec[len("stream:") :])

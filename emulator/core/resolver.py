@@ -1,6 +1,14 @@
-"""Turns what a MixJob names (``stream:<id>``, a production URL, a file) into what the media engine opens."""
+"""Turns what a MixJob names (``stream:<id>``, a production URL, a file) into what the media engine opens.
+
+``pull:<url>`` is a provider's pull URL of a live stream (a Volcengine ``live`` Url, a ZEGO StreamUrl):
+while the stream it names (its last path segment) is published here, or is a running mix's output, it
+reads that stream; otherwise it pulls the URL itself. The renderer asks again every half second, so an
+anchor that starts pushing after the task was created joins the mix, as the real services keep pulling.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from emulator.core.job import ResolvedSource
 from emulator.core.streams import StreamRegistry
@@ -8,6 +16,23 @@ from emulator.core.urlmap import MediaRoots, UrlMap
 
 # Specs the media engine cannot open, with the reason in the text: the input reports it as its error.
 INVALID_PREFIX = "invalid:"
+PULL_PREFIX = "pull:"
+
+
+def pull_spec(url: str) -> str:
+    return PULL_PREFIX + url
+
+
+def stream_id_in(url: str) -> str | None:
+    """The stream id a pull URL names: its last path segment, without ``.flv``
+    (``rtmp://host/live/abc``, ``http://host/live/abc.flv?token=x`` -> ``abc``)."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return None
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    name = name.removesuffix(".flv")
+    return name or None
 
 
 class SourceResolverImpl:
@@ -20,6 +45,8 @@ class SourceResolverImpl:
 
     def __call__(self, spec: str) -> ResolvedSource | None:
         generation, loop = 0, False
+        if spec.startswith(PULL_PREFIX):
+            spec = self._pulled(spec[len(PULL_PREFIX) :])
         for _ in range(3):  # a mapped URL may name a stream, whose source may be a mapped URL
             if spec.startswith("stream:"):
                 stream_id = spec[len("stream:") :]
@@ -42,3 +69,10 @@ class SourceResolverImpl:
                 )
             spec = str(path)
         return ResolvedSource(spec, generation, loop)
+
+    def _pulled(self, url: str) -> str:
+        name = stream_id_in(url)
+        if name is None or self._urls.lookup(url) is not None:
+            return url  # a mapped URL resolves as mapped
+        published = self._registry.get(name) is not None or self._registry.output_owner(name)
+        return f"stream:{name}" if published else url

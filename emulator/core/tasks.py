@@ -244,6 +244,8 @@ class TaskManager:
                 return None
             if stream_id is not None and state.get("state", "waiting") == "waiting":
                 return None  # published and still being opened: an anchor that is there counts as up
+            if state.get("state", "waiting") == "waiting" and not state.get("error"):
+                return None  # still opening (a remote picture loading): not down, however the clock moves
             latest = max(latest, float(state.get("since") or task.created_at))
         return latest
 

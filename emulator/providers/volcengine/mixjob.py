@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from emulator.core.job import AudioSpec, Canvas, FitMode, Layer, MixJob, Output, Rect, VideoSpec
+from emulator.core.resolver import pull_spec, stream_id_in
 from emulator.providers.volcengine.schema import Box, MixedRules
 
 if TYPE_CHECKING:
@@ -30,18 +31,6 @@ PUSH_SCHEMES = ("rtmp://", "rtmps://")
 
 # Maps a live source's Url to the source spec the task opens (a ``stream:<id>`` or the URL itself).
 LiveResolver = Callable[[str], str]
-
-
-def stream_id_in(url: str) -> str | None:
-    """The stream id a pull URL names: its last path segment, without ``.flv``
-    (``rtmp://host/live/abc``, ``http://host/live/abc.flv?token=x`` -> ``abc``)."""
-    try:
-        path = urlsplit(url).path
-    except ValueError:
-        return None
-    name = path.rstrip("/").rsplit("/", 1)[-1]
-    name = name.removesuffix(".flv")
-    return name or None
 
 
 def offline_live_resolver(known: Callable[[str], bool]) -> LiveResolver:
@@ -62,7 +51,8 @@ def emulator_live_resolver(ctx: EmulatorContext) -> LiveResolver:
     a bare stream id (no ``://``) is that stream; one of the emulator's own play URLs
     (``http://<emulator>/live/<id>.flv``, ``rtmp://<emulator>:<rtmp port>/live/<id>``) is stream ``<id>``;
     any other URL whose stream id is published right now (or is a running mix's output) is that stream,
-    so a client's production pull URLs work once the anchor is published; anything else is pulled as is."""
+    so a client's production pull URLs work once the anchor is published; anything else is pulled as is
+    until that stream is published (``pull:``, core/resolver.py)."""
 
     def is_own(url: str) -> bool:
         try:
@@ -87,7 +77,7 @@ def emulator_live_resolver(ctx: EmulatorContext) -> LiveResolver:
             return url
         if is_own(url) or ctx.registry.get(stream_id) or ctx.registry.output_owner(stream_id):
             return f"stream:{stream_id}"
-        return url
+        return pull_spec(url)  # the anchor may start pushing later: the task keeps looking for it
 
     return resolve
 

@@ -12,7 +12,8 @@ Choices where ZEGO's documents are silent (see docs/zego.md):
 - Image with DisplayMode 0 replaces the stream's picture (its sound stays); DisplayMode 1/2 put the image
   under the picture, so it shows while the stream is absent;
 - a StreamUrl (or legacy url) whose last path segment names a published stream reads that stream; any other
-  URL is pulled as is (map production URLs with POST /_emulator/urls).
+  URL is pulled as is (map production URLs with POST /_emulator/urls) until a stream of that name is
+  published, which the mix then reads (``pull:``, core/resolver.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from emulator.core.job import (
     TextLabel,
     VideoSpec,
 )
+from emulator.core.resolver import pull_spec
 from emulator.core.streams import MediaInfo
 from emulator.providers.zego.spec import (
     AUDIO_ONLY,
@@ -115,7 +117,8 @@ def source_of(stream_id: str | None, url: str | None, stream_info: StreamInfo) -
     if url is None:
         return f"stream:{stream_id}"
     name = url_stream_name(url)
-    return f"stream:{name}" if stream_info(name) is not None else url
+    # Not published yet: the task keeps looking for it, and pulls the URL meanwhile (core/resolver.py).
+    return f"stream:{name}" if stream_info(name) is not None else pull_spec(url)
 
 
 # ----- parts
