@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -148,6 +149,27 @@ def test_clock_advance(mix_emulator: EmulatorFixture) -> None:
     assert (code, answer["error"]["field"]) == (400, "seconds")
     mix_emulator.reset()
     assert mix_emulator.request("GET", "/_emulator/clock")["offset"] == 0
+
+
+def test_clock_reset_returns_to_wall_time_and_stops_nothing(mix_emulator: EmulatorFixture) -> None:
+    mix_emulator.publish("steady", "pattern:color?size=64x36")
+    mix_emulator.advance_clock(3 * 86400)
+    answer = mix_emulator.request("POST", "/_emulator/clock/reset")
+    assert answer["offset"] == 0 and answer["moved_back"] == pytest.approx(3 * 86400)
+    assert abs(answer["now"] - time.time()) < 5
+    assert [s["stream_id"] for s in mix_emulator.streams()] == ["steady"]  # nothing was forgotten
+
+
+def test_clock_skew_faults(mix_emulator: EmulatorFixture) -> None:
+    fault = mix_emulator.add_fault("zego", "*", clock_skew_s=-700, times=2)
+    assert (fault["clock_skew_s"], fault["code"], fault["times"]) == (-700, None, 2)
+    for bad in (
+        {"provider": "zego", "action": "*", "clock_skew_s": 5, "code": 1},
+        {"provider": "zego", "action": "*", "clock_skew_s": 1e12},
+        {"provider": "zego", "action": "*", "clock_skew_s": "soon"},
+    ):
+        code, answer = _raw(mix_emulator, "POST", "/_emulator/faults", json.dumps(bad).encode())
+        assert (code, answer["error"]["field"]) == (400, "clock_skew_s"), bad
 
 
 def test_tasks_and_unknown_paths_answer_json(mix_emulator: EmulatorFixture) -> None:

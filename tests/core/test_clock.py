@@ -38,3 +38,18 @@ def test_advance_listeners_run_after_timers() -> None:
     clock.on_advance(lambda: seen.append(clock.now()))
     clock.advance(3)
     assert seen == [3.0]
+
+
+def test_return_to_wall_keeps_timers_with_their_remaining_delay() -> None:
+    clock = EmulatorClock(wall=lambda: 1000.0)
+    fired: list[str] = []
+    clock.call_later(10, lambda: fired.append("ten"))
+    assert clock.advance(3 * 86400) == 1000.0 + 3 * 86400
+    clock.call_later(20, lambda: fired.append("twenty"))  # set while the clock is three days ahead
+    assert clock.wall() == 1000.0
+    assert clock.return_to_wall() == 3 * 86400
+    assert (clock.now(), clock.offset, fired) == (1000.0, 0.0, ["ten"])
+    clock.advance(19)
+    assert fired == ["ten"]
+    clock.advance(1)  # 20 s after it was set, whatever the reset did
+    assert fired == ["ten", "twenty"]

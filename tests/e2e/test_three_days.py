@@ -113,6 +113,12 @@ def test_three_days_on_the_official_clients_keep_working(mix_emulator: EmulatorF
         live = tencent_sdk(emu)
         assert live.CreateCommonMixStream(tencent_create(16)).RequestId  # an update, days later
         assert emu.ctx.tasks.get("tencent:days").update_count == 1
+        # Back to wall time: nothing stops, and the clients go on.
+        assert emu.request("POST", "/_emulator/clock/reset")["offset"] == 0
+        assert emu.ctx.tasks.get("tencent:days").state.active
+        # Recorded instants keep their emulator-clock values: the session started 6 s ahead of the wall
+        # clock (the settle advance before it), so it is 5 s old again 11 s later.
+        emu.advance_clock(11)
         assert live.CancelCommonMixStream(_cancel("days")).RequestId
         assert not emu.ctx.tasks.get("tencent:days").state.active
         assert receiver.stale == []  # every callback's timestamp was wall-clock fresh
