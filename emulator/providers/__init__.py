@@ -60,7 +60,7 @@ async def identify_provider(request: web.Request) -> str | None:
     name = detect_provider(request)
     if name is None and request.method == "POST" and request.content_type == FORM:
         try:
-            fields = parse_qs((await request.read()).decode("utf-8", "replace"))
+            fields = parse_qs((await request.read()).decode("utf-8", "replace"), keep_blank_values=True)
         except (web.HTTPRequestEntityTooLarge, ValueError):
             return None
         if "SecretId" in fields and "Signature" in fields:

@@ -45,7 +45,8 @@ def is_v1(params: Mapping[str, str]) -> bool:
 
 def v1_signature(secret_key: str, method: str, host: str, params: Mapping[str, str], algorithm: str) -> str:
     signed = "&".join(f"{name}={params[name]}" for name in sorted(params) if name != "Signature")
-    digest = hmac.new(secret_key.encode(), f"{method}{host}/?{signed}".encode(), DIGESTS[algorithm]).digest()
+    text = f"{method}{host}/?{signed}".encode("utf-8", "surrogatepass")  # odd input must not raise
+    digest = hmac.new(secret_key.encode(), text, DIGESTS[algorithm]).digest()
     return base64.b64encode(digest).decode()
 
 

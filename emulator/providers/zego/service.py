@@ -65,7 +65,9 @@ class MixService:
         return None
 
     def duration(self, task: Task) -> int:
-        return max(0, int(self.ctx.clock.now() - task.created_at))  # 0 before a start the clock went back past
+        return max(
+            0, int(self.ctx.clock.now() - task.created_at)
+        )  # 0 before a start the clock went back past
 
     def stream_info(self, stream_id: str) -> MediaInfo | None:
         """What translate needs to know of a stream id: published (its info) or another mix's output."""
