@@ -14,29 +14,27 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from volcengine.live.v20230101.live_service import LiveService
-
 from emulator.testing import EmulatorFixture
+from tests.providers.volcengine.volc_support import SK as VOLC_SK
+from tests.providers.volcengine.volc_support import mix_body
+from tests.providers.volcengine.volc_support import service as volc_service
 
-VOLC_AK, VOLC_SK = "AKLTemulator", "emulator-secret"
+RED = "pattern:color?color=#ff0000&size=64x36"
 ZEGO_APP_ID, ZEGO_SECRET = 12345, "9193cc662a4c0ec135ec71fb57194b38"
 FRESH_S = 300  # how far a receiver lets a callback's timestamp be from its own clock
 
 
-def volc_service(emu: EmulatorFixture, sk: str = VOLC_SK) -> LiveService:
-    """The SDK as the seed builds it; its ServiceInfo is shared module-wide, so every setting is made."""
-    svc = LiveService()
-    svc.set_host(emu.host_port)
-    svc.set_scheme("http")
-    svc.set_ak(VOLC_AK)
-    svc.set_sk(sk)
-    return svc
+def volc_one_source(
+    name: str, kind: str = "pic", url: str = RED, *, source_id: str = "1", callback: str | None = None
+) -> dict[str, Any]:
+    """A small CreateCloudMixTask body: one source filling a 64x36 canvas."""
+    return mix_body(name, [(source_id, 1, kind, url)], {1: (0, 0, 64, 36)}, size=(64, 36), callback=callback)
 
 
 def volc_presigned(emu: EmulatorFixture, action: str, body: dict[str, Any], sk: str = VOLC_SK) -> Any:
     """A query-string signed request: the URL from the SDK's ``get_sign_url``, the JSON body POSTed to it.
     Returns (HTTP status, parsed body)."""
-    query = volc_service(emu, sk).get_sign_url(action, {})
+    query = volc_service(emu, sk=sk).get_sign_url(action, {})
     request = urllib.request.Request(
         f"{emu.url}/?{query}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )

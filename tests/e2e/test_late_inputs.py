@@ -15,34 +15,12 @@ import pytest
 from PIL import Image
 
 from emulator.testing import EmulatorFixture
-from tests.e2e.clients import volc_service, zego_call
+from tests.e2e.clients import RED, volc_one_source, volc_service, zego_call
 
 pytestmark = pytest.mark.e2e
 
-RED = "pattern:color?color=#ff0000&size=64x36"
 NOWHERE = "rtmp://127.0.0.1:1/live"  # a production pull URL's stand-in: refused at once until published
 PICTURE_DELAY_S = 1.0
-
-
-def volc_body(source: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Name": f"late-{source['ID']}",
-        "MixedRules": {
-            "InputSource": [source],
-            "InputLayout": {
-                "Scene": {
-                    "Width": 64,
-                    "Height": 36,
-                    "Layout": [{"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1}],
-                }
-            },
-            "Output": {
-                "Url": ["push.example.com"],
-                "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
-                "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
-            },
-        },
-    }
 
 
 def input_state(emu: EmulatorFixture, task_id: str, layer_id: str) -> str | None:
@@ -58,8 +36,8 @@ def wait_input(emu: EmulatorFixture, task_id: str, layer_id: str, state: str, ti
 
 
 def test_a_volcengine_live_url_joins_once_its_anchor_pushes(mix_emulator: EmulatorFixture) -> None:
-    source = {"ID": "cam", "Layer": 1, "Type": "live", "Url": f"{NOWHERE}/late_volc"}
-    task_id = volc_service(mix_emulator).create_cloud_mix_task(volc_body(source))["Result"]["Data"]["TaskID"]
+    body = volc_one_source("late-cam", "live", f"{NOWHERE}/late_volc", source_id="cam")
+    task_id = volc_service(mix_emulator).create_cloud_mix_task(body)["Result"]["Data"]["TaskID"]
     task = f"volcengine:{task_id}"
     time.sleep(0.6)  # a few pull attempts fail first
     assert input_state(mix_emulator, task, "cam") != "live"
@@ -121,8 +99,8 @@ def slow_picture_url() -> Iterator[str]:
 def test_a_picture_still_opening_does_not_end_the_task_when_the_clock_moves(
     mix_emulator: EmulatorFixture, slow_picture_url: str
 ) -> None:
-    source = {"ID": "pic", "Layer": 1, "Type": "pic", "Url": slow_picture_url}
-    task_id = volc_service(mix_emulator).create_cloud_mix_task(volc_body(source))["Result"]["Data"]["TaskID"]
+    body = volc_one_source("late-pic", "pic", slow_picture_url, source_id="pic")
+    task_id = volc_service(mix_emulator).create_cloud_mix_task(body)["Result"]["Data"]["TaskID"]
     task = f"volcengine:{task_id}"
     mix_emulator.advance_clock(61)  # past the 1-minute all-sources-down end, while the picture loads
     assert input_state(mix_emulator, task, "pic") in (None, "waiting")

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from emulator.testing import EmulatorFixture
-from tests.e2e.clients import VOLC_AK, VOLC_SK
+from tests.e2e.clients import volc_one_source
 from tests.providers.tencent.helpers import APPID, KEY, Tencent
+from tests.providers.volcengine.volc_support import AK as VOLC_AK
+from tests.providers.volcengine.volc_support import SK as VOLC_SK
 
 pytestmark = pytest.mark.e2e
 
@@ -112,27 +114,6 @@ def test_tencentcloud_sdk_nodejs_in_every_signing_mode(mix_emulator: EmulatorFix
     assert not any(task.state.active for task in mix_emulator.ctx.tasks.active("tencent"))
 
 
-def volc_body(name: str) -> dict[str, Any]:
-    return {
-        "Name": name,
-        "MixedRules": {
-            "InputSource": [{"ID": "1", "Layer": 1, "Type": "pic", "Url": "pattern:color?size=64x36"}],
-            "InputLayout": {
-                "Scene": {
-                    "Width": 64,
-                    "Height": 36,
-                    "Layout": [{"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1}],
-                }
-            },
-            "Output": {
-                "Url": ["push.example.com"],
-                "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
-                "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
-            },
-        },
-    }
-
-
 def volc_step(mode: str, action: str, body: dict[str, Any], secret_key: str = VOLC_SK) -> dict[str, Any]:
     return {
         "sdk": "volcengine",
@@ -148,8 +129,8 @@ def test_volcengine_openapi_nodejs_header_and_query_signing(mix_emulator: Emulat
     created, by_query = drive(
         mix_emulator,
         [
-            volc_step("header", "CreateCloudMixTask", volc_body("node_header")),
-            volc_step("query", "CreateCloudMixTask", volc_body("node_query")),
+            volc_step("header", "CreateCloudMixTask", volc_one_source("node_header")),
+            volc_step("query", "CreateCloudMixTask", volc_one_source("node_query")),
         ],
     )
     ids = [created["ok"]["Result"]["Data"]["TaskID"], by_query["ok"]["Result"]["Data"]["TaskID"]]

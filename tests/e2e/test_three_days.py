@@ -14,13 +14,12 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.live.v20180801 import live_client, models
 
 from emulator.testing import EmulatorFixture
-from tests.e2e.clients import CallbackReceiver, volc_service, zego_call
+from tests.e2e.clients import RED, CallbackReceiver, volc_one_source, volc_service, zego_call
 from tests.providers.tencent.helpers import APPID, KEY, Tencent
 
 pytestmark = pytest.mark.e2e
 
 THREE_DAYS = 3 * 86400
-RED = "pattern:color?color=#ff0000&size=64x36"
 
 
 def tencent_sdk(emu: EmulatorFixture) -> live_client.LiveClient:
@@ -47,28 +46,6 @@ def tencent_create(layer2_x: int) -> models.CreateCommonMixStreamRequest:
     return request
 
 
-def volc_body(callback: str) -> dict:
-    return {
-        "Name": "three-days",
-        "MixedRules": {
-            "InputSource": [{"ID": "bg", "Layer": 1, "Type": "pic", "Url": RED}],
-            "InputLayout": {
-                "Scene": {
-                    "Width": 64,
-                    "Height": 36,
-                    "Layout": [{"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1}],
-                }
-            },
-            "Output": {
-                "Url": ["push.example.com"],
-                "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
-                "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
-                "Callback": {"Url": callback},
-            },
-        },
-    }
-
-
 ZEGO_MIX = {
     "TaskId": "days",
     "UserId": "owner",
@@ -89,9 +66,9 @@ def test_three_days_on_the_official_clients_keep_working(mix_emulator: EmulatorF
         # Start one mix per provider with its official client.
         assert tencent_sdk(emu).CreateCommonMixStream(tencent_create(8)).RequestId
         assert zego_call(emu, "StartMix", ZEGO_MIX)["Code"] == 0
-        volc_task = volc_service(emu).create_cloud_mix_task(volc_body(receiver.url))["Result"]["Data"][
-            "TaskID"
-        ]
+        volc_task = volc_service(emu).create_cloud_mix_task(
+            volc_one_source("three-days", source_id="bg", callback=receiver.url)
+        )["Result"]["Data"]["TaskID"]
         receiver.wait_for(lambda b: b.get("event") == "mix_start")
         receiver.wait_for(lambda b: b.get("Status") == "runing")
 

@@ -10,37 +10,14 @@ import json
 import pytest
 
 from emulator.testing import EmulatorFixture
-from tests.e2e.clients import volc_presigned, volc_service
+from tests.e2e.clients import volc_one_source, volc_presigned, volc_service
 
 pytestmark = pytest.mark.e2e
-
-RED = "pattern:color?color=#ff0000&size=64x36"
-
-
-def body(name: str) -> dict:
-    return {
-        "Name": name,
-        "MixedRules": {
-            "InputSource": [{"ID": "1", "Layer": 1, "Type": "pic", "Url": RED}],
-            "InputLayout": {
-                "Scene": {
-                    "Width": 64,
-                    "Height": 36,
-                    "Layout": [{"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1}],
-                }
-            },
-            "Output": {
-                "Url": ["push.example.com"],
-                "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
-                "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
-            },
-        },
-    }
 
 
 def test_header_signed_sdk_calls(mix_emulator: EmulatorFixture) -> None:
     svc = volc_service(mix_emulator)
-    task_id = svc.create_cloud_mix_task(body("header"))["Result"]["Data"]["TaskID"]
+    task_id = svc.create_cloud_mix_task(volc_one_source("header"))["Result"]["Data"]["TaskID"]
     detail = svc.get_cloud_mix_task_detail({"TaskID": task_id})["Result"]["Data"]
     assert detail["TaskID"] == task_id
     with pytest.raises(Exception, match="SignatureDoesNotMatch"):
@@ -53,7 +30,7 @@ def test_header_signed_sdk_calls(mix_emulator: EmulatorFixture) -> None:
 
 
 def test_query_string_signed_requests(mix_emulator: EmulatorFixture) -> None:
-    status, answer = volc_presigned(mix_emulator, "CreateCloudMixTask", body("presigned"))
+    status, answer = volc_presigned(mix_emulator, "CreateCloudMixTask", volc_one_source("presigned"))
     assert status == 200, answer
     task_id = answer["Result"]["Data"]["TaskID"]
     status, answer = volc_presigned(mix_emulator, "ListCloudMixTask", {"Page": 1, "PageSize": 10})
@@ -71,7 +48,7 @@ def test_query_string_signed_requests(mix_emulator: EmulatorFixture) -> None:
 def test_update_with_the_rule_get_detail_returned_is_accepted(mix_emulator: EmulatorFixture) -> None:
     """The emulator corrects a too-low BitRate and FrameRate; the Rule it then reports carries the corrected
     values, and a client that sends that Rule back as its Update is not refused for "changing" Output."""
-    create = body("corrected")
+    create = volc_one_source("corrected")
     create["MixedRules"]["Output"]["Video"].update(BitRate=500_000, FrameRate=5)
     svc = volc_service(mix_emulator)
     task_id = svc.create_cloud_mix_task(create)["Result"]["Data"]["TaskID"]
