@@ -34,13 +34,15 @@ def test_event_id_comes_back_as_a_string(tencent: Tencent) -> None:
 
 
 def test_expired_t_is_refused_through_a_clock_skew_fault(tencent: Tencent) -> None:
-    tencent.emu.add_fault("tencent", "cancel_mix_stream", clock_skew_s=61, times=1)
+    fault = tencent.emu.add_fault("tencent", "cancel_mix_stream", clock_skew_s=61, times=1)
     url = tencent.url(t=int(time.time()) + 60)
     answer = tencent.post(load("cancel"), url=url)
     assert (answer.status, answer.code) == (200, -1)
     assert answer.message.startswith("Sign check failed, t [") and answer.message.endswith("] expired!")
     assert answer.body["event_id"] == "1490079362"  # an auth failure echoes the body's eventId too
     assert tencent.post(load("cancel"), url=url).code == -31001  # the skew fault is used up
+    skewed, after = tencent.emu.requests(provider="tencent")[-2:]
+    assert (skewed["fault"], after["fault"]) == (fault["id"], None)  # the journal names the skew fault
 
 
 def test_moving_the_emulator_clock_does_not_expire_t(tencent: Tencent) -> None:
