@@ -51,6 +51,11 @@ class Settings:
     credentials: list[Credential] = field(default_factory=lambda: list(DEFAULT_CREDENTIALS))
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-provider options
 
+    def __post_init__(self) -> None:
+        # Callers (tests, the in-process Emulator) pass paths as str as often as Path.
+        self.data_dir = Path(self.data_dir)
+        self.media_roots = [Path(p) for p in self.media_roots]
+
     def all_media_roots(self) -> list[Path]:
         roots = [self.data_dir / "media", PROJECT_FIXTURES, *self.media_roots]
         return [r.resolve() for r in roots]

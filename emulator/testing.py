@@ -2,11 +2,17 @@
 
     def test_mix(mix_emulator):
         mix_emulator.publish("anchor", "pattern:bars?size=320x180")
-        service.set_host(mix_emulator.host_port)       # point your SDK at it
-        ...
+        mix_emulator.zego.call("StartMix", body)                    # signed for you
+        task = mix_emulator.wait_for("zego:12345:task1", frames=1)
+        mix_emulator.assert_layout(task, {"anchor": (0, 0, 320, 180)})
 
-One server per test session (per worker under pytest-xdist), on free ports, reset before every test that
-uses ``mix_emulator``. Override ``mix_emulator_settings`` in your conftest.py to change its settings.
+One server per test session (per worker under pytest-xdist), on free ports with a temporary data dir, reset
+before every test that uses ``mix_emulator`` (an ``emulator.kit.EmulatorHandle``). Override
+``mix_emulator_settings`` in a conftest.py to return a dict (or a ``Settings``) of settings to change: they
+are merged onto the free ports and the temporary data dir.
+
+pytest imports this module in every run of every project that has the emulator installed, so it imports
+nothing of the emulator until a fixture is used: the server, aiohttp and PyAV load on first use.
 """
 
 from __future__ import annotations
@@ -16,49 +22,23 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from emulator.client import ControlClient
-from emulator.config import Settings
-from emulator.context import EmulatorContext
-from emulator.server import EmulatorThread
+if TYPE_CHECKING:
+    from emulator.config import Settings
+    from emulator.kit.handle import EmulatorHandle
+    from emulator.server import EmulatorThread
 
 
-class EmulatorFixture(ControlClient):
-    """The control client of a running in-process emulator, plus its addresses and internals."""
+def __getattr__(name: str) -> Any:
+    """``EmulatorFixture`` (the fixture's type, for annotations) loads with the kit, on first use."""
+    if name == "EmulatorFixture":
+        from emulator.kit.handle import EmulatorHandle
 
-    def __init__(self, thread: EmulatorThread) -> None:
-        super().__init__(thread.url)
-        self.thread = thread
-
-    @property
-    def ctx(self) -> EmulatorContext:
-        return self.thread.ctx
-
-    @property
-    def host(self) -> str:
-        return self.ctx.settings.host
-
-    @property
-    def port(self) -> int:
-        assert self.ctx.http_port is not None
-        return self.ctx.http_port
-
-    @property
-    def host_port(self) -> str:
-        """``127.0.0.1:PORT``, what SDK endpoint settings want."""
-        return f"{self.host}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return self.base_url
-
-    def rtmp_url(self, stream_id: str, **query: str) -> str:
-        """Where an RTMP client publishes ``stream_id`` (query: room_id, user_id)."""
-        assert self.ctx.rtmp_port, "the RTMP server is off"
-        suffix = "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else ""
-        return f"rtmp://{self.host}:{self.ctx.rtmp_port}/live/{stream_id}{suffix}"
+        return EmulatorHandle
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @contextmanager
@@ -80,13 +60,21 @@ def push_rtmp(clip: Path, url: str, *, loop: bool = True) -> Iterator[subprocess
 
 
 @pytest.fixture(scope="session")
-def mix_emulator_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(port=0, rtmp_port=0, data_dir=tmp_path_factory.mktemp("mix-emulator"))
+def mix_emulator_settings() -> dict[str, Any] | Settings:
+    """Settings to change (override in a conftest.py): a dict such as ``{"media_mode": "fast"}`` or a
+    ``Settings``; free ports and a temporary data dir are kept unless set here."""
+    return {}
 
 
 @pytest.fixture(scope="session")
-def mix_emulator_server(mix_emulator_settings: Settings) -> Iterator[EmulatorThread]:
-    thread = EmulatorThread(mix_emulator_settings).start()
+def mix_emulator_server(
+    mix_emulator_settings: dict[str, Any] | Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmulatorThread]:
+    from emulator.kit.settings import merged_settings
+    from emulator.server import EmulatorThread
+
+    settings = merged_settings(mix_emulator_settings, tmp_path_factory.mktemp("mix-emulator"))
+    thread = EmulatorThread(settings).start()
     try:
         yield thread
     finally:
@@ -94,7 +82,9 @@ def mix_emulator_server(mix_emulator_settings: Settings) -> Iterator[EmulatorThr
 
 
 @pytest.fixture
-def mix_emulator(mix_emulator_server: EmulatorThread) -> EmulatorFixture:
-    emulator = EmulatorFixture(mix_emulator_server)
+def mix_emulator(mix_emulator_server: EmulatorThread) -> EmulatorHandle:
+    from emulator.kit.handle import EmulatorHandle
+
+    emulator = EmulatorHandle(mix_emulator_server)
     emulator.reset()
     return emulator

@@ -1,0 +1,167 @@
+"""``assert_layout``: where each input of a running mix is drawn, checked against the expected rects, in the
+layout the emulator reports and in the composed frame's pixels.
+
+The layout comes from ``GET /_emulator/tasks/{id}/layout`` (design.md, Contract additions). Where that route
+is not served yet, it is computed from the task view's MixJob with the compositor's own placement code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from emulator.client import ControlClient, ControlError
+from emulator.core.job import MixJob
+
+RectTuple = tuple[int, int, int, int]
+EDGE_PX = 2  # scaling blends the picture's outermost pixels with what lies around it
+COLOUR_TOLERANCE = 24  # per channel, 0..255: H.264 and YUV round-trips move colours a little
+
+
+def effective_layout(client: ControlClient, task_id: str) -> dict[str, Any]:
+    try:
+        return client.layout(task_id)
+    except ControlError as exc:
+        code = exc.body.get("error", {}).get("code") if isinstance(exc.body, dict) else None
+        if exc.status not in (404, 405) or code == "TaskNotFound":
+            raise
+    return layout_from_task(client.task(task_id))
+
+
+def layout_from_task(view: dict[str, Any]) -> dict[str, Any]:
+    """The layout route's JSON, from a task view: canvas, and per layer its requested and drawn rects."""
+    from emulator.media.placement import place
+
+    job = MixJob.from_dict(view["job"])
+    canvas = job.canvas
+    layers = []
+    for layer in job.layers:
+        status = view.get("inputs", {}).get(layer.id, {})
+        size = (status.get("width"), status.get("height"))
+        placement = place(layer, size[0], size[1], canvas.width, canvas.height) if all(size) else None
+        requested = placement.rect if placement else _rect_tuple(layer.rect)
+        drawn = None if placement is None or not placement.size[0] else (*placement.at, *placement.size)
+        layers.append(
+            {
+                "id": layer.id,
+                "source": layer.source,
+                "z": layer.z,
+                "state": status.get("state"),
+                "error": status.get("error"),
+                "source_size": list(size) if all(size) else None,
+                "requested": _rect_dict(requested),
+                "drawn": None if drawn is None else _rect_dict(drawn),
+                "src_box": None if placement is None else placement.src_box,
+            }
+        )
+    return {
+        "canvas": {"width": canvas.width, "height": canvas.height, "color": canvas.color},
+        "layers": layers,
+    }
+
+
+def find_layer(layout: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The layer named ``name``: its id, else the layer playing ``stream:name``, else the one playing
+    ``name`` as its source."""
+    for match in (
+        lambda layer: layer["id"] == name,
+        lambda layer: layer["source"] == f"stream:{name}",
+        lambda layer: layer["source"] == name,
+    ):
+        found = [layer for layer in layout["layers"] if match(layer)]
+        if found:
+            return found[0]
+    return None
+
+
+def check_rects(
+    layout: dict[str, Any], expected: Mapping[str, RectTuple], tolerance: int
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The mismatches (one line each) and the layers found, by expected name."""
+    problems, found = [], {}
+    names = ", ".join(repr(layer["id"]) for layer in layout["layers"])
+    for name, rect in expected.items():
+        layer = find_layer(layout, name)
+        if layer is None:
+            problems.append(f"input {name!r}: no layer of the mix has this id or stream (layers: {names})")
+            continue
+        found[name] = layer
+        drawn = _tuple(layer["drawn"])
+        where = f"input {name!r} (layer {layer['id']!r}, {layer['source']})"
+        if drawn is None:
+            reason = layer.get("error") or f"state {layer.get('state')}"
+            problems.append(f"{where}: expected {_show(rect)}, drawn nowhere ({reason})")
+        elif any(abs(a - b) > tolerance for a, b in zip(drawn, rect, strict=True)):
+            requested = _tuple(layer["requested"])
+            problems.append(
+                f"{where}: expected {_show(rect)}, drawn {_show(drawn)}"
+                + ("" if requested == drawn else f" (requested {_show(requested)})")
+            )
+    return problems, found
+
+
+def check_pixels(
+    image: Image.Image,
+    layout: dict[str, Any],
+    found: Mapping[str, dict[str, Any]],
+    expected: Mapping[str, RectTuple],
+    source_colour: Callable[[dict[str, Any]], tuple[float, float, float] | None],
+) -> list[str]:
+    """Each input's expected rect, where no layer above covers it, must average its source's colour."""
+    pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
+    problems = []
+    for name, layer in found.items():
+        mask = _visible(pixels.shape[:2], expected[name], layer, layout["layers"])
+        wanted = source_colour(layer)
+        if mask is None or wanted is None:
+            continue
+        seen = pixels[mask].mean(axis=0)
+        if np.abs(seen - np.asarray(wanted)).max() > COLOUR_TOLERANCE:
+            problems.append(
+                f"input {name!r} (layer {layer['id']!r}, {layer['source']}): the frame inside "
+                f"{_show(expected[name])} averages rgb{_rgb(seen)}, the input's picture rgb{_rgb(wanted)}"
+            )
+    return problems
+
+
+def _visible(
+    shape: tuple[int, int], rect: RectTuple, layer: dict[str, Any], layers: list[dict[str, Any]]
+) -> np.ndarray | None:
+    """The pixels of ``rect`` (less its edges) that no layer drawn above ``layer`` covers; None if none."""
+    height, width = shape
+    mask = np.zeros((height, width), bool)
+    x, y, w, h = rect
+    mask[max(0, y + EDGE_PX) : max(0, y + h - EDGE_PX), max(0, x + EDGE_PX) : max(0, x + w - EDGE_PX)] = True
+    above = [other for other in layers if other["z"] > layer["z"] and other is not layer]
+    above += [other for other in layers[layers.index(layer) + 1 :] if other["z"] == layer["z"]]
+    for other in above:
+        drawn = _tuple(other["drawn"])
+        if drawn is not None:
+            ox, oy, ow, oh = drawn
+            mask[max(0, oy) : max(0, oy + oh), max(0, ox) : max(0, ox + ow)] = False
+    return mask if mask.any() else None
+
+
+def _tuple(rect: dict[str, int] | None) -> RectTuple | None:
+    return None if rect is None else (rect["x"], rect["y"], rect["w"], rect["h"])
+
+
+def _rect_dict(rect: RectTuple | None) -> dict[str, int] | None:
+    return None if rect is None else dict(zip("xywh", rect, strict=True))
+
+
+def _rect_tuple(rect: Any) -> RectTuple | None:
+    if rect is None or rect.w is None or rect.h is None:
+        return None
+    return (rect.x, rect.y, rect.w, rect.h)
+
+
+def _show(rect: RectTuple | None) -> str:
+    return "nothing" if rect is None else "(x={}, y={}, w={}, h={})".format(*rect)
+
+
+def _rgb(colour: Any) -> tuple[int, int, int]:
+    return tuple(round(float(c)) for c in colour)  # type: ignore[return-value]
