@@ -1,0 +1,93 @@
+"""``Emulator`` outside pytest's fixtures: a context manager with merged settings, recordings, clock,
+faults and journal; and a unittest that uses it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import unittest
+from pathlib import Path
+
+from emulator.config import Settings
+from emulator.kit import Emulator
+from emulator.kit.settings import merged_settings
+
+START = {
+    "TaskId": "rec",
+    "Sequence": 1,
+    "UserId": "u1",
+    "MixInput": [{"StreamId": "clip", "RectInfo": {"Top": 0, "Left": 0, "Bottom": 90, "Right": 160}}],
+    "MixOutput": [{"StreamId": "rec_out", "Width": 160, "Height": 90, "VideoBitrate": 200000, "Fps": 15}],
+}
+
+
+def test_settings_overrides_keep_free_ports_and_the_temporary_dir(tmp_path: Path) -> None:
+    from_settings = merged_settings(Settings(media_mode="fast", data_dir="ignored-default?"), tmp_path)
+    assert (from_settings.port, from_settings.rtmp_port) == (0, 0)
+    assert from_settings.media_mode == "fast" and from_settings.data_dir == Path("ignored-default?")
+    from_dict = merged_settings({"media_mode": "fast", "media_roots": [str(tmp_path)]}, tmp_path)
+    assert from_dict.data_dir == tmp_path and from_dict.media_roots == [tmp_path]
+    assert merged_settings(Settings(media_mode="fast"), tmp_path).data_dir == tmp_path
+
+
+def test_a_fast_mix_records_and_the_recording_reads_back(tmp_path: Path) -> None:
+    with Emulator(media_mode="fast", data_dir=str(tmp_path)) as emu:
+        assert emu.data_dir == tmp_path and emu.port != 8080
+        emu.publish("clip", "pattern:color?color=#00ff00&size=160x90&duration=1", loop=False)
+        assert emu.zego.call("StartMix", START)["Code"] == 0
+        task = emu.wait_for(emu.zego.task_id("rec"), state="ended")
+        path = emu.recording_path(task)
+        assert path.is_relative_to(tmp_path) and path.stat().st_size > 0
+        info = emu.recording_info(task)
+        assert info["video"]["codec"] == "h264" and (info["video"]["width"], info["video"]["height"]) == (
+            160,
+            90,
+        )
+        assert info["audio"]["codec"] == "aac"
+        assert 0.9 <= info["duration"] <= 1.3 and info["video"]["frames"] >= 14
+        assert emu.snapshot_image(task).getpixel((80, 45))[1] > 200  # green
+
+
+def test_clock_faults_and_journal(tmp_path: Path) -> None:
+    with Emulator() as emu:
+        data_dir = emu.data_dir
+        assert emu.advance_clock(60)["offset"] >= 59 and emu.now() > emu.clock()["offset"]
+        emu.add_fault("zego", "StartMix", code=110200002, times=1)
+        assert emu.zego.call("StartMix", START)["Code"] == 110200002
+        entry = emu.requests(provider="zego")[-1]
+        assert entry["action"] == "StartMix"
+    assert not data_dir.exists()  # the temporary data dir went with the emulator
+
+
+class EmulatorInUnittest(unittest.TestCase):
+    """The same object serves a unittest.TestCase (no pytest fixture involved)."""
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.emu = Emulator(auth="off")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.emu.stop()
+
+    def test_health(self) -> None:
+        self.assertEqual(self.emu.health()["auth"], "off")
+
+
+def test_a_plain_script_runs_the_emulator(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            from emulator.kit import Emulator
+
+            with Emulator() as emu:
+                emu.publish("a", "pattern:bars?size=64x36")
+                print(emu.stream("a")["stream_id"], emu.health()["status"])
+            """
+        )
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["a", "ok"]
