@@ -24,10 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from emulator.config import Settings
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, Output, ResolvedSource
 from emulator.core.resolver import PULL_PREFIX
 from emulator.core.streams import MediaInfo
+from emulator.core.urlmap import MediaRoots
+from emulator.fixture_media import ensure_fixture
 from emulator.media.errors import MediaError
 from emulator.media.pipeline import MixPipeline
 from emulator.media.probe import probe
@@ -69,6 +72,7 @@ def run_render(args: list[str]) -> int:
             raise RenderError("--duration must be positive")
         resolver = MappingResolver(_mappings(options.stream, "--stream"), _mappings(options.url, "--url"))
         job = load_job(options.request, options.provider, resolver.stream_info)
+        check_streams(job, resolver.streams)
         status = render(job, options.output, resolver, duration=options.duration, progress=sys.stderr)
     except (RenderError, MediaError) as exc:
         print(f"mix-emulator render: error: {exc}", file=sys.stderr)
@@ -124,6 +128,7 @@ class MappingResolver:
         if source is None:
             return None
         if stream_id not in self._probed:
+            _check_file(source, f"--stream {stream_id}")
             try:
                 self._probed[stream_id] = probe(self.urls.get(source, source))
             except MediaError:
@@ -161,10 +166,47 @@ def _mappings(items: list[str], option: str) -> dict[str, str]:
             raise RenderError(f"{option} {item!r}: expected KEY=SOURCE")
         at = next((i for i in splits if _looks_like_source(item[i + 1 :])), splits[0])
         key, source = item[:at], item[at + 1 :]
-        if parse_spec(source).kind == "file" and Path(source).exists():
-            source = str(Path(source).resolve())  # the render may run from another directory
-        found[key] = source
+        found[key] = _local_file(source) if parse_spec(source).kind == "file" else source
     return found
+
+
+def _roots() -> MediaRoots:
+    return MediaRoots(Settings().all_media_roots())
+
+
+def _local_file(source: str) -> str:
+    """A file source as an absolute path, found by the media-roots rule (core/urlmap.py ``MediaRoots``) and
+    written first if it is one of the fixtures/media clips; unchanged if not found (reported at use)."""
+    roots = _roots()
+    local = roots.local_path(source)
+    if local is not None:
+        ensure_fixture(local)
+    path = roots.find(source, confined=False)
+    return source if path is None else str(path)
+
+
+def _check_file(source: str, option: str) -> None:
+    """RenderError naming the file and where it was looked for, unless the file source exists."""
+    if parse_spec(source).kind == "file" and not Path(source).is_absolute():
+        raise RenderError(f"{option}: {_roots().not_found(source)}")
+
+
+def check_streams(job: MixJob, streams: dict[str, str]) -> None:
+    """Every ``stream:ID`` the job plays has a --stream, and every --stream names one of them (a typo in
+    an id would otherwise render a black box)."""
+    played = [layer.source[len("stream:") :] for layer in job.layers if layer.source.startswith("stream:")]
+    if job.canvas.image is not None and job.canvas.image.startswith("stream:"):
+        played.append(job.canvas.image[len("stream:") :])
+    names = ", ".join(dict.fromkeys(played)) or "none"
+    for stream_id, source in streams.items():
+        _check_file(source, f"--stream {stream_id}")
+        if stream_id not in played:
+            raise RenderError(
+                f"--stream {stream_id}: the request plays no such stream (its streams: {names})"
+            )
+    for stream_id in played:
+        if stream_id not in streams:
+            raise RenderError(f"stream:{stream_id} has no source: pass --stream {stream_id}=SOURCE")
 
 
 def _looks_like_source(text: str) -> bool:
@@ -196,6 +238,7 @@ def check_inputs(job: MixJob, resolver: MappingResolver) -> None:
                 f"layer {layer.id}: pattern:{spec.target} never ends: add duration=S or pass --duration"
             )
         if spec.kind == "file":
+            _check_file(spec.target, f"layer {layer.id}")
             try:
                 check_local_file(spec.target)
             except MediaError as exc:

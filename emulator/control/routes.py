@@ -27,6 +27,7 @@ from emulator.control.validation import (
     validate,
 )
 from emulator.core.faults import FaultRule
+from emulator.core.resolver import INVALID_PREFIX
 from emulator.core.streams import MediaInfo
 from emulator.core.tasks import Task
 
@@ -119,10 +120,7 @@ async def stream_publish(request: web.Request) -> web.Response:
     ctx = _ctx(request)
     body = validate(await read_json_object(request), _STREAM_SPEC)
     source = body["source"]
-    resolved = ctx.tasks.resolver(source)
-    if resolved is None or resolved.spec.startswith("invalid:"):
-        raise FieldError("source", "a file inside the media roots, a URL or a pattern: source", status=400)
-    info = await _probe(resolved.spec)
+    info = await _checked_source(ctx, source)
     stream = ctx.registry.publish(
         body["stream_id"],
         source,
@@ -132,6 +130,17 @@ async def stream_publish(request: web.Request) -> web.Response:
         info=info,
     )
     return _ok({"stream": _stream_view(ctx, stream)}, status=201)
+
+
+async def _checked_source(ctx: EmulatorContext, source: str) -> MediaInfo:
+    """The media of a source that can play; FieldError (naming the media roots searched for a file)
+    otherwise."""
+    resolved = ctx.tasks.resolver(source)
+    if resolved is None:
+        raise FieldError("source", "a file inside the media roots, a URL or a pattern: source")
+    if resolved.spec.startswith(INVALID_PREFIX):
+        raise FieldError("source", resolved.spec[len(INVALID_PREFIX) :])
+    return await _probe(resolved.spec)
 
 
 async def _probe(spec: str) -> MediaInfo:
@@ -193,6 +202,8 @@ async def url_add(request: web.Request) -> web.Response:
             "source": Field(str, required=True, check=text(4096)),
         },
     )
+    if not body["source"].startswith("stream:"):  # a stream may be published after its URL is mapped
+        await _checked_source(ctx, body["source"])
     ctx.urls.add(body["url"], body["source"])
     return _ok({"url": body["url"], "source": body["source"]}, status=201)
 

@@ -64,9 +64,7 @@ class SourceResolverImpl:
         if self._roots.local_path(spec) is not None:
             path = self._roots.find(spec)
             if path is None:
-                return ResolvedSource(
-                    f"{INVALID_PREFIX}file not found inside the media roots: {spec}", generation
-                )
+                return ResolvedSource(f"{INVALID_PREFIX}{self._roots.not_found(spec)}", generation)
             spec = str(path)
         return ResolvedSource(spec, generation, loop)
 

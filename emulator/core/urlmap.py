@@ -48,7 +48,12 @@ class UrlMap:
 
 
 class MediaRoots:
-    """The folders file sources may come from."""
+    """The folders file sources may come from.
+
+    The rule for a relative path, the same for ``serve`` and ``render``: it is looked up in each media root
+    in order (``<data-dir>/media/``, the project's ``fixtures/``, each ``--media-root``), then in the current
+    directory. ``serve`` opens only files that lie inside a root; ``render`` (a local command) any file.
+    """
 
     def __init__(self, roots: list[Path]) -> None:
         self.roots = [r.resolve() for r in roots]
@@ -63,18 +68,27 @@ class MediaRoots:
             return None
         return Path(spec)
 
-    def find(self, spec: str) -> Path | None:
-        """Resolve a local file spec inside the roots (relative paths are tried against each root);
-        None if it is outside every root or does not exist."""
+    def find(self, spec: str, *, confined: bool = True) -> Path | None:
+        """Resolve a local file spec by the rule above; None if it does not exist (or, ``confined``, lies
+        outside every root)."""
         path = self.local_path(spec)
         if path is None:
             return None
-        candidates = [path] if path.is_absolute() else [root / path for root in self.roots]
+        candidates = [path] if path.is_absolute() else [*(root / path for root in self.roots), path]
         for candidate in candidates:
             resolved = candidate.resolve()
-            if resolved.is_file() and any(resolved.is_relative_to(root) for root in self.roots):
+            inside = any(resolved.is_relative_to(root) for root in self.roots)
+            if resolved.is_file() and (inside or not confined):
                 return resolved
         return None
+
+    def not_found(self, spec: str) -> str:
+        """Why ``find`` gave None, naming the folders searched."""
+        path = self.local_path(spec)
+        roots = ", ".join(str(root) for root in self.roots)
+        if path is not None and path.is_absolute():
+            return f"file not found or outside the media roots ({roots}): {spec}"
+        return f"file not found in the media roots ({roots}) or the current directory: {spec}"
 
     def relative(self, rel: str) -> Path | None:
         """A file under some root addressed by a relative path (for /_emulator/media/{path})."""

@@ -63,7 +63,8 @@ def test_a_run_that_does_not_use_the_plugin_does_not_load_the_emulator(tmp_path:
             import sys
 
             def test_nothing_heavy_was_imported():
-                heavy = [m for m in ("emulator.server", "emulator.kit", "aiohttp", "av", "numpy") if m in sys.modules]
+                engine = ("emulator.server", "emulator.kit", "aiohttp", "av", "numpy")
+                heavy = [m for m in engine if m in sys.modules]
                 assert "emulator.testing" in sys.modules and heavy == []
             """
         )

@@ -191,7 +191,10 @@ def test_image_mapped_to_a_big_or_missing_file_is_142(zego: Zego) -> None:
     Image.effect_noise((640, 640), 60).convert("RGB").save(big)  # ~1.2 MB uncompressed
     assert big.stat().st_size > 1024 * 1024
     zego.emu.map_url("https://img.example.org/big.bmp", str(big))
-    zego.emu.map_url("https://img.example.org/gone.png", "gone.png")
+    gone = zego.emu.ctx.settings.data_dir / "media" / "gone.png"
+    Image.new("RGB", (16, 16)).save(gone)
+    zego.emu.map_url("https://img.example.org/gone.png", "gone.png")  # mapping checks the file exists ...
+    gone.unlink()  # ... and it goes away before the request uses it
     for url, fragment in [("big.bmp", "more than 1 MB"), ("gone.png", "file not found")]:
         answer = zego.start_mix({**valid(), "BackgroundImage": f"https://img.example.org/{url}"})
         assert answer["Code"] == 110200142 and fragment in answer["Message"], answer
