@@ -34,6 +34,8 @@ def test_a_fresh_clone(tmp_path: Path) -> None:
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=60)
     assert not (clone / "fixtures" / "media").exists()
     (clone / ".venv").symlink_to(VENV)
+    # older than the venv's install stamp: make's install step must not reinstall the shared venv
+    os.utime(clone / "pyproject.toml", (0, 0))
     env = {**os.environ, "PYTHONPATH": str(clone), "PATH": f"{VENV / 'bin'}{os.pathsep}{os.environ['PATH']}"}
 
     # make run: the emulator with its demo streams (on free ports here)
