@@ -10,6 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from emulator.client import ControlClient, ControlError
 from emulator.kit import layout_check, sdks
 from emulator.kit.signed_tencent import TencentApi3, TencentLegacy
@@ -179,12 +181,12 @@ class EmulatorHandle(ControlClient):
         problems, found = layout_check.check_rects(layout, expected, tolerance)
         if not problems and pixels:
             image = self.snapshot_image(task_id)
-            problems = layout_check.check_pixels(image, layout, found, expected, self._source_colour)
+            problems = layout_check.check_pixels(image, layout, found, expected, self._source_picture)
         if problems:
             raise AssertionError(f"layout of task {task_id}:\n  " + "\n  ".join(problems))
 
-    def _source_colour(self, layer: dict[str, Any]) -> tuple[float, float, float] | None:
-        """The mean colour of a layer's source picture (what the layer shows), or None if unreadable."""
+    def _source_picture(self, layer: dict[str, Any]) -> layout_check.SourcePicture | None:
+        """The average colour of a layer's source picture (what the layer shows), or None if unreadable."""
         from emulator.media.sources import open_source
 
         resolved = self.ctx.tasks.resolver(layer["source"])
@@ -201,8 +203,10 @@ class EmulatorHandle(ControlClient):
         box = layer.get("src_box")
         if box:
             rgb = rgb[box[1] : box[3], box[0] : box[2]]
-        mean = rgb.reshape(-1, 3).mean(axis=0)
-        return float(mean[0]), float(mean[1]), float(mean[2])
+        values = rgb.reshape(-1, 3).astype(np.float32)
+        mean = values.mean(axis=0)
+        uniform = bool(values.std(axis=0).max() < layout_check.UNIFORM_SPREAD)
+        return layout_check.SourcePicture((float(mean[0]), float(mean[1]), float(mean[2])), uniform)
 
 
 def _task_id(task: str | Mapping[str, Any]) -> str:

@@ -8,7 +8,7 @@ is not served yet, it is computed from the task view's MixJob with the composito
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PIL import Image
@@ -19,6 +19,7 @@ from emulator.core.job import MixJob
 RectTuple = tuple[int, int, int, int]
 EDGE_PX = 2  # scaling blends the picture's outermost pixels with what lies around it
 COLOUR_TOLERANCE = 24  # per channel, 0..255: H.264 and YUV round-trips move colours a little
+UNIFORM_SPREAD = 8.0  # a picture whose channels vary less than this (standard deviation) is one colour
 
 
 def effective_layout(client: ControlClient, task_id: str) -> dict[str, Any]:
@@ -103,21 +104,33 @@ def check_rects(
     return problems, found
 
 
+class SourcePicture(NamedTuple):
+    """What a layer's source shows: its average colour, and whether it is one colour throughout."""
+
+    colour: tuple[float, float, float]
+    uniform: bool
+
+
 def check_pixels(
     image: Image.Image,
     layout: dict[str, Any],
     found: Mapping[str, dict[str, Any]],
     expected: Mapping[str, RectTuple],
-    source_colour: Callable[[dict[str, Any]], tuple[float, float, float] | None],
+    source_picture: Callable[[dict[str, Any]], SourcePicture | None],
 ) -> list[str]:
-    """Each input's expected rect, where no layer above covers it, must average its source's colour."""
+    """Each input's expected rect, where no layer above covers it, must average its source's colour. A
+    picture that is not one colour (moving bars, a film) keeps its average only when the whole of it is
+    seen: such a layer is checked only when nothing covers or crops it."""
     pixels = np.asarray(image.convert("RGB"), dtype=np.float32)
     problems = []
     for name, layer in found.items():
-        mask = _visible(pixels.shape[:2], expected[name], layer, layout["layers"])
-        wanted = source_colour(layer)
-        if mask is None or wanted is None:
+        mask, whole = _visible(pixels.shape[:2], expected[name], layer, layout["layers"])
+        picture = source_picture(layer)
+        if mask is None or picture is None:
             continue
+        if not picture.uniform and (not whole or layer.get("src_box")):
+            continue
+        wanted = picture.colour
         seen = pixels[mask].mean(axis=0)
         if np.abs(seen - np.asarray(wanted)).max() > COLOUR_TOLERANCE:
             problems.append(
@@ -129,12 +142,14 @@ def check_pixels(
 
 def _visible(
     shape: tuple[int, int], rect: RectTuple, layer: dict[str, Any], layers: list[dict[str, Any]]
-) -> np.ndarray | None:
-    """The pixels of ``rect`` (less its edges) that no layer drawn above ``layer`` covers; None if none."""
+) -> tuple[np.ndarray | None, bool]:
+    """The pixels of ``rect`` (less its edges) that no layer drawn above ``layer`` covers (None if none),
+    and whether that is all of them."""
     height, width = shape
     mask = np.zeros((height, width), bool)
     x, y, w, h = rect
     mask[max(0, y + EDGE_PX) : max(0, y + h - EDGE_PX), max(0, x + EDGE_PX) : max(0, x + w - EDGE_PX)] = True
+    inside = int(mask.sum())
     above = [other for other in layers if other["z"] > layer["z"] and other is not layer]
     above += [other for other in layers[layers.index(layer) + 1 :] if other["z"] == layer["z"]]
     for other in above:
@@ -142,7 +157,8 @@ def _visible(
         if drawn is not None:
             ox, oy, ow, oh = drawn
             mask[max(0, oy) : max(0, oy + oh), max(0, ox) : max(0, ox + ow)] = False
-    return mask if mask.any() else None
+    seen = int(mask.sum())
+    return (mask if seen else None), seen == inside
 
 
 def _tuple(rect: dict[str, int] | None) -> RectTuple | None:

@@ -12,14 +12,9 @@ from pathlib import Path
 from emulator.config import Settings
 from emulator.kit import Emulator
 from emulator.kit.settings import merged_settings
+from tests.kit.zego_bodies import start_mix
 
-START = {
-    "TaskId": "rec",
-    "Sequence": 1,
-    "UserId": "u1",
-    "MixInput": [{"StreamId": "clip", "RectInfo": {"Top": 0, "Left": 0, "Bottom": 90, "Right": 160}}],
-    "MixOutput": [{"StreamId": "rec_out", "Width": 160, "Height": 90, "VideoBitrate": 200000, "Fps": 15}],
-}
+START = start_mix("rec", {"clip": (0, 0, 160, 90)}, "rec_out", (160, 90))
 
 
 def test_settings_overrides_keep_free_ports_and_the_temporary_dir(tmp_path: Path) -> None:

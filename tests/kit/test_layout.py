@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from emulator.kit import EmulatorHandle
-from emulator.kit.layout_check import check_pixels, layout_from_task
+from emulator.kit.layout_check import SourcePicture, check_pixels, layout_from_task
+from tests.kit.zego_bodies import start_mix
 
 RED, BLUE = "pattern:color?color=#ff0000&size=160x90", "pattern:color?color=#0000ff&size=160x90"
 
@@ -14,19 +15,7 @@ RED, BLUE = "pattern:color?color=#ff0000&size=160x90", "pattern:color?color=#000
 def start_two_up(emu: EmulatorHandle) -> dict:
     emu.publish("host", RED)
     emu.publish("guest", BLUE)
-    rect = {"Top": 10, "Left": 150, "Bottom": 100, "Right": 310}
-    body = {
-        "TaskId": "two",
-        "Sequence": 1,
-        "UserId": "u1",
-        "MixInput": [
-            {"StreamId": "host", "RectInfo": {"Top": 0, "Left": 0, "Bottom": 180, "Right": 320}, "Layer": 1},
-            {"StreamId": "guest", "RectInfo": rect, "Layer": 2},
-        ],
-        "MixOutput": [
-            {"StreamId": "two_out", "Width": 320, "Height": 180, "VideoBitrate": 300000, "Fps": 15}
-        ],
-    }
+    body = start_mix("two", {"host": (0, 0, 320, 180), "guest": (150, 10, 160, 90)}, "two_out", (320, 180))
     assert emu.zego.call("StartMix", body)["Code"] == 0
     return emu.wait_for(emu.zego.task_id("two"), state="running", frames=2)
 
@@ -72,14 +61,42 @@ def test_pixels_that_are_not_the_inputs_fail_with_both_colours() -> None:
     image.paste((0, 0, 255), (16, 0, 64, 36))
     found = {"a": layout["layers"][0], "b": layout["layers"][1]}
     colours = {"stream:a": (255.0, 0.0, 0.0), "stream:b": (0.0, 255.0, 0.0)}  # b should be green
+    pictures = {source: SourcePicture(colour, uniform=True) for source, colour in colours.items()}
     problems = check_pixels(
         image,
         layout,
         found,
         {"a": (0, 0, 32, 36), "b": (16, 0, 48, 36)},
-        lambda layer: colours[layer["source"]],
+        lambda layer: pictures[layer["source"]],
     )
     assert problems == [
         "input 'b' (layer 'b', stream:b): the frame inside (x=16, y=0, w=48, h=36) averages rgb(0, 0, 255), "
         "the input's picture rgb(0, 255, 0)"
     ]
+
+
+def test_a_busy_picture_is_checked_only_when_all_of_it_shows() -> None:
+    layout = {
+        "canvas": {"width": 64, "height": 36, "color": "#000000"},
+        "layers": [
+            {"id": "a", "source": "stream:a", "z": 0, "drawn": {"x": 0, "y": 0, "w": 64, "h": 36}},
+            {"id": "b", "source": "stream:b", "z": 1, "drawn": {"x": 32, "y": 0, "w": 32, "h": 36}},
+        ],
+    }
+    image = Image.new("RGB", (64, 36), (0, 0, 255))
+    busy = SourcePicture((128.0, 128.0, 128.0), uniform=False)  # its average over the whole picture only
+    rects = {"a": (0, 0, 64, 36)}
+    covered = check_pixels(image, layout, {"a": layout["layers"][0]}, rects, lambda layer: busy)
+    assert covered == []  # b covers half of a: a's visible half need not average like all of a
+    alone = {"canvas": layout["canvas"], "layers": layout["layers"][:1]}
+    problems = check_pixels(image, alone, {"a": alone["layers"][0]}, rects, lambda layer: busy)
+    assert problems and "averages rgb(0, 0, 255), the input's picture rgb(128, 128, 128)" in problems[0]
+
+
+def test_moving_bars_under_a_guest_pass(mix_emulator: EmulatorHandle) -> None:
+    mix_emulator.publish("host", "pattern:bars?size=320x180")
+    mix_emulator.publish("guest", BLUE)
+    body = start_mix("bars", {"host": (0, 0, 320, 180), "guest": (150, 10, 160, 90)}, "bars_out", (320, 180))
+    assert mix_emulator.zego.call("StartMix", body)["Code"] == 0
+    task = mix_emulator.wait_for(mix_emulator.zego.task_id("bars"), frames=2)
+    mix_emulator.assert_layout(task, {"host": (0, 0, 320, 180), "guest": (150, 10, 160, 90)})
