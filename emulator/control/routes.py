@@ -405,10 +405,7 @@ async def fault_delete(request: web.Request) -> web.Response:
 
 def add_control_routes(app: web.Application) -> None:
     app.add_routes(routes)
-<<<<<<< HEAD
     add_layout_routes(app, app[CTX])
     add_artifact_routes(app, app[CTX])
     app.router.add_post("/_emulator/clock/reset", clock_reset_handler(_ctx))
-=======
     app.router.add_get("/_emulator/openapi.json", openapi_document)
->>>>>>> b4f7832 (Test kit: emulator.kit (Emulator, signed callers, SDK clients, wait_for, assert_layout, recordings), a lazy pytest plugin, a ControlClient method per control route, /_emulator/openapi.json; Settings accepts str paths)
