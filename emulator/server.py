@@ -46,7 +46,11 @@ async def start_emulator(
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    try:
+        await site.start()
+    except BaseException:  # the port is taken: stop what setup started (the ticker, the RTMP server)
+        await runner.cleanup()
+        raise
     ctx = app[CTX]
     server = site._server  # aiohttp exposes the bound port only through the asyncio server
     assert server is not None and server.sockets

@@ -11,8 +11,10 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from tests.process_output import wait_for_line
+
 ROOT = Path(__file__).resolve().parent.parent
-LISTENING = re.compile(r"mix-emulator .* listening on http://[^:]+:(\d+)")
+LISTENING = r"mix-emulator .* listening on http://[^:]+:(\d+)"
 
 
 def dockerfile_command() -> tuple[list[str], dict[str, str]]:
@@ -33,10 +35,7 @@ def test_the_entrypoint_serves_with_the_data_dir_volume(tmp_path: Path) -> None:
         [str(executable), *command[1:]], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
-        assert server.stdout is not None
-        lines = [server.stdout.readline() for _ in range(5)]  # log lines come first
-        port = next((m for m in map(LISTENING.search, lines) if m), None)
-        assert port, lines
+        port = wait_for_line(server, LISTENING)
         with urllib.request.urlopen(f"http://127.0.0.1:{port[1]}/_emulator/health", timeout=10) as answer:
             health = json.load(answer)
         assert health["status"] == "ok"

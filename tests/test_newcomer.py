@@ -7,7 +7,6 @@ to do), ``make run`` is stopped once healthy, and ``make test`` runs one test fi
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import signal
 import subprocess
@@ -16,6 +15,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.process_output import wait_for_line
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(sys.executable).parent.parent
@@ -49,14 +50,7 @@ def test_a_fresh_clone(tmp_path: Path) -> None:
         start_new_session=True,
     )
     try:
-        assert server.stdout is not None
-        url = None
-        for _ in range(20):
-            found = re.search(r"listening on (http://\S+)", server.stdout.readline())
-            if found:
-                url = found[1]
-                break
-        assert url, "make run did not print its URL"
+        url = wait_for_line(server, r"listening on (http://\S+)", timeout=60)[1]
         with urllib.request.urlopen(f"{url}/_emulator/streams", timeout=10) as answer:
             assert b"demo_bars" in answer.read()
     finally:

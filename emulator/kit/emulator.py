@@ -29,8 +29,13 @@ class Emulator(EmulatorHandle):
 
         chosen = {**overrides_of(settings), **overrides}
         self._own_dir = None if "data_dir" in chosen else Path(tempfile.mkdtemp(prefix="mix-emulator-"))
-        merged = merged_settings(chosen, self._own_dir or chosen["data_dir"])
-        thread = EmulatorThread(merged).start()
+        thread = EmulatorThread(merged_settings(chosen, self._own_dir or chosen["data_dir"]))
+        try:
+            thread.start()
+        except BaseException:  # a taken port, a bad setting: nothing of this emulator stays behind
+            thread.stop()
+            self._remove_own_dir()
+            raise
         super().__init__(thread)
 
     def stop(self) -> None:
@@ -40,8 +45,11 @@ class Emulator(EmulatorHandle):
                 self.reset()
         finally:
             self.thread.stop()
-            if self._own_dir is not None:
-                shutil.rmtree(self._own_dir, ignore_errors=True)
+            self._remove_own_dir()
+
+    def _remove_own_dir(self) -> None:
+        if self._own_dir is not None:
+            shutil.rmtree(self._own_dir, ignore_errors=True)
 
     def __enter__(self) -> Emulator:
         return self

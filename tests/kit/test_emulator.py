@@ -86,3 +86,18 @@ def test_a_plain_script_runs_the_emulator(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["a", "ok"]
+
+
+def test_a_failed_start_leaves_nothing_behind(tmp_path: Path) -> None:
+    import socket
+    import tempfile
+
+    import pytest
+
+    before = set(Path(tempfile.gettempdir()).glob("mix-emulator-*"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            Emulator(port=taken.getsockname()[1])
+    assert set(Path(tempfile.gettempdir()).glob("mix-emulator-*")) == before
