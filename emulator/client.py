@@ -174,6 +174,16 @@ class ControlClient:
         """Canvas and layers with their requested and drawn rects (design.md, Contract additions)."""
         return self.request("GET", f"/_emulator/tasks/{_quote(task_id, safe=':')}/layout")
 
+    @route("GET", "/_emulator/recordings/{path}")
+    def recording_file(self, path: str) -> bytes:
+        """A recording's bytes, by its path under recordings/ (the task view's ``recording_url``)."""
+        return self.request("GET", f"/_emulator/recordings/{_quote(path, safe='/')}")
+
+    @route("GET", "/_emulator/hls/{path}")
+    def hls_file(self, path: str) -> bytes:
+        """A live output's playlist or segment, by its path under hls/ (``<stream>/index.m3u8``)."""
+        return self.request("GET", f"/_emulator/hls/{_quote(path, safe='/')}")
+
     # ----- journal, callbacks
     @route("GET", "/_emulator/requests")
     def requests(

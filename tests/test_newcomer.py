@@ -1,5 +1,6 @@
-"""A newcomer's path on a fresh clone: the two README commands, the README's render example verbatim (its
-clips written on first use), and one ``assert_layout``. The provider quick starts are tests/test_docs.py.
+"""A newcomer's path on a fresh clone (of the working tree): the two README commands, the README's render
+example verbatim (its clips written on first use), and one ``assert_layout``. The provider quick starts are
+tests/test_docs.py.
 
 To fit the time budget the clone shares this checkout's virtualenv (so ``make``'s install step has nothing
 to do), ``make run`` is stopped once healthy, and ``make test`` runs one test file."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,9 +32,26 @@ def readme_command(prefix: str) -> str:
     return next(line.strip() for line in text.splitlines() if line.strip().startswith(prefix))
 
 
+def fresh_clone(into: Path) -> None:
+    """What a clone of this checkout would hold once its changes are committed: every file git tracks or
+    would add, none it ignores (fixtures/media, .venv, data). Copied, so uncommitted work is tested too."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, into / name)
+
+
 def test_a_fresh_clone(tmp_path: Path) -> None:
     clone = tmp_path / "mix-emulator"
-    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=60)
+    fresh_clone(clone)
     assert not (clone / "fixtures" / "media").exists()
     (clone / ".venv").symlink_to(VENV)
     # older than the venv's install stamp: make's install step must not reinstall the shared venv
@@ -42,7 +61,7 @@ def test_a_fresh_clone(tmp_path: Path) -> None:
     # make run: the emulator with its demo streams (on free ports here)
     data = tmp_path / "data"
     server = subprocess.Popen(
-        ["make", "-s", "run", f"ARGS=--port 0 --rtmp-port 0 --data-dir {data}"],
+        ["make", "-s", "-o", "install", "run", f"ARGS=--port 0 --rtmp-port 0 --data-dir {data}"],
         cwd=clone,
         env=env,
         stdout=subprocess.PIPE,
@@ -61,7 +80,16 @@ def test_a_fresh_clone(tmp_path: Path) -> None:
 
     # make test: lint and the suite's runner (one file of it)
     tested = subprocess.run(
-        ["make", "-s", "test", "ARGS=tests/control/test_openapi.py -q -p no:cacheprovider"],
+        [
+            "make",
+            "-s",
+            "-o",
+            "install",
+            "-o",
+            "node-sdks",
+            "test",
+            "ARGS=tests/control/test_openapi.py -q -p no:cacheprovider",
+        ],
         cwd=clone,
         env=env,
         capture_output=True,

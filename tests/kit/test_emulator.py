@@ -34,6 +34,8 @@ def test_a_fast_mix_records_and_the_recording_reads_back(tmp_path: Path) -> None
         task = emu.wait_for(emu.zego.task_id("rec"), state="ended")
         path = emu.recording_path(task)
         assert path.is_relative_to(tmp_path) and path.stat().st_size > 0
+        relative = task["outputs"][0]["recording_url"].split("/_emulator/recordings/")[1]
+        assert emu.recording_file(relative) == path.read_bytes()  # the same file over HTTP
         info = emu.recording_info(task)
         assert info["video"]["codec"] == "h264" and (info["video"]["width"], info["video"]["height"]) == (
             160,
