@@ -163,9 +163,6 @@ class EmulatorHandle(ControlClient):
         return recording_info(self.recording_path(task, stream_id))
 
     # ----- layout
-    def effective_layout(self, task: str | Mapping[str, Any]) -> dict[str, Any]:
-        return layout_check.effective_layout(self, _task_id(task))
-
     def assert_layout(
         self,
         task: str | Mapping[str, Any],
@@ -177,7 +174,7 @@ class EmulatorHandle(ControlClient):
         """Each named input (a layer id or a stream id) is drawn at ``(x, y, w, h)`` (within ``tolerance``
         px) in the effective layout, and with ``pixels`` the composed frame there shows its picture."""
         task_id = _task_id(task)
-        layout = self.effective_layout(task_id)
+        layout = self.layout(task_id)
         problems, found = layout_check.check_rects(layout, expected, tolerance)
         if not problems and pixels:
             image = self.snapshot_image(task_id)
@@ -200,9 +197,6 @@ class EmulatorHandle(ControlClient):
             rgb = frame.to_ndarray(format="rgb24")
         finally:
             source.close()
-        box = layer.get("src_box")
-        if box:
-            rgb = rgb[box[1] : box[3], box[0] : box[2]]
         values = rgb.reshape(-1, 3).astype(np.float32)
         mean = values.mean(axis=0)
         uniform = bool(values.std(axis=0).max() < layout_check.UNIFORM_SPREAD)

@@ -1,8 +1,6 @@
 """``assert_layout``: where each input of a running mix is drawn, checked against the expected rects, in the
-layout the emulator reports and in the composed frame's pixels.
-
-The layout comes from ``GET /_emulator/tasks/{id}/layout`` (design.md, Contract additions). Where that route
-is not served yet, it is computed from the task view's MixJob with the compositor's own placement code.
+layout the emulator reports (``GET /_emulator/tasks/{id}/layout``, the compositor's own placement) and in
+the composed frame's pixels.
 """
 
 from __future__ import annotations
@@ -13,55 +11,20 @@ from typing import Any, NamedTuple
 import numpy as np
 from PIL import Image
 
-from emulator.client import ControlClient, ControlError
-from emulator.core.job import MixJob
-
 RectTuple = tuple[int, int, int, int]
 EDGE_PX = 2  # scaling blends the picture's outermost pixels with what lies around it
 COLOUR_TOLERANCE = 24  # per channel, 0..255: H.264 and YUV round-trips move colours a little
 UNIFORM_SPREAD = 8.0  # a picture whose channels vary less than this (standard deviation) is one colour
 
 
-def effective_layout(client: ControlClient, task_id: str) -> dict[str, Any]:
-    try:
-        return client.layout(task_id)
-    except ControlError as exc:
-        code = exc.body.get("error", {}).get("code") if isinstance(exc.body, dict) else None
-        if exc.status not in (404, 405) or code == "TaskNotFound":
-            raise
-    return layout_from_task(client.task(task_id))
-
-
-def layout_from_task(view: dict[str, Any]) -> dict[str, Any]:
-    """The layout route's JSON, from a task view: canvas, and per layer its requested and drawn rects."""
-    from emulator.media.placement import place
-
-    job = MixJob.from_dict(view["job"])
-    canvas = job.canvas
-    layers = []
-    for layer in job.layers:
-        status = view.get("inputs", {}).get(layer.id, {})
-        size = (status.get("width"), status.get("height"))
-        placement = place(layer, size[0], size[1], canvas.width, canvas.height) if all(size) else None
-        requested = placement.rect if placement else _rect_tuple(layer.rect)
-        drawn = None if placement is None or not placement.size[0] else (*placement.at, *placement.size)
-        layers.append(
-            {
-                "id": layer.id,
-                "source": layer.source,
-                "z": layer.z,
-                "state": status.get("state"),
-                "error": status.get("error"),
-                "source_size": list(size) if all(size) else None,
-                "requested": _rect_dict(requested),
-                "drawn": None if drawn is None else _rect_dict(drawn),
-                "src_box": None if placement is None else placement.src_box,
-            }
-        )
-    return {
-        "canvas": {"width": canvas.width, "height": canvas.height, "color": canvas.color},
-        "layers": layers,
-    }
+def shows_whole_picture(layer: dict[str, Any]) -> bool:
+    """Whether the layer draws all of its source picture (not cropped, not filled past an aspect)."""
+    if layer.get("crop") is not None:
+        return False
+    size, drawn = layer.get("source_size"), layer.get("drawn")
+    if layer.get("fit") != "fill" or not size or not drawn:
+        return True
+    return abs(size[0] * drawn["h"] - size[1] * drawn["w"]) <= max(size[0], size[1], drawn["w"], drawn["h"])
 
 
 def find_layer(layout: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -128,7 +91,7 @@ def check_pixels(
         picture = source_picture(layer)
         if mask is None or picture is None:
             continue
-        if not picture.uniform and (not whole or layer.get("src_box")):
+        if not picture.uniform and not (whole and shows_whole_picture(layer)):
             continue
         wanted = picture.colour
         seen = pixels[mask].mean(axis=0)
@@ -163,16 +126,6 @@ def _visible(
 
 def _tuple(rect: dict[str, int] | None) -> RectTuple | None:
     return None if rect is None else (rect["x"], rect["y"], rect["w"], rect["h"])
-
-
-def _rect_dict(rect: RectTuple | None) -> dict[str, int] | None:
-    return None if rect is None else dict(zip("xywh", rect, strict=True))
-
-
-def _rect_tuple(rect: Any) -> RectTuple | None:
-    if rect is None or rect.w is None or rect.h is None:
-        return None
-    return (rect.x, rect.y, rect.w, rect.h)
 
 
 def _show(rect: RectTuple | None) -> str:

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from emulator.kit import EmulatorHandle
-from emulator.kit.layout_check import SourcePicture, check_pixels, layout_from_task
+from emulator.kit.layout_check import SourcePicture, check_pixels
 from tests.kit.zego_bodies import start_mix
 
 RED, BLUE = "pattern:color?color=#ff0000&size=160x90", "pattern:color?color=#0000ff&size=160x90"
@@ -38,14 +38,6 @@ def test_an_unknown_input_lists_the_layers(mix_emulator: EmulatorHandle) -> None
     task = start_two_up(mix_emulator)
     with pytest.raises(AssertionError, match=r"input 'gust': no layer .* \(layers: 'host', 'guest'\)"):
         mix_emulator.assert_layout(task, {"gust": (0, 0, 10, 10)})
-
-
-def test_the_fallback_layout_matches_the_task_view(mix_emulator: EmulatorHandle) -> None:
-    task = start_two_up(mix_emulator)
-    layout = layout_from_task(mix_emulator.task(task["id"]))
-    assert layout["canvas"]["width"] == 320
-    guest = next(layer for layer in layout["layers"] if layer["id"] == "guest")
-    assert guest["source_size"] == [160, 90] and guest["drawn"] == {"x": 150, "y": 10, "w": 160, "h": 90}
 
 
 def test_pixels_that_are_not_the_inputs_fail_with_both_colours() -> None:
@@ -100,3 +92,14 @@ def test_moving_bars_under_a_guest_pass(mix_emulator: EmulatorHandle) -> None:
     assert mix_emulator.zego.call("StartMix", body)["Code"] == 0
     task = mix_emulator.wait_for(mix_emulator.zego.task_id("bars"), frames=2)
     mix_emulator.assert_layout(task, {"host": (0, 0, 320, 180), "guest": (150, 10, 160, 90)})
+
+
+def test_a_cropped_or_overfilled_layer_does_not_show_its_whole_picture() -> None:
+    from emulator.kit.layout_check import shows_whole_picture
+
+    drawn = {"x": 0, "y": 0, "w": 160, "h": 90}
+    assert shows_whole_picture({"fit": "fill", "crop": None, "source_size": [320, 180], "drawn": drawn})
+    assert not shows_whole_picture({"fit": "fill", "crop": None, "source_size": [180, 180], "drawn": drawn})
+    assert shows_whole_picture({"fit": "fit", "crop": None, "source_size": [180, 180], "drawn": drawn})
+    cropped = {"fit": "stretch", "crop": {"x": 0, "y": 0, "w": 10, "h": 10}, "source_size": [180, 180]}
+    assert not shows_whole_picture({**cropped, "drawn": drawn})
