@@ -23,6 +23,8 @@ def test_the_methods_the_old_client_lacked(mix_emulator: EmulatorFixture) -> Non
     before = mix_emulator.clock()
     assert mix_emulator.advance_clock(30)["offset"] == pytest.approx(before["offset"] + 30, abs=1)
     assert mix_emulator.clock()["offset"] >= 30
+    mix_emulator.reset_clock()
+    assert abs(mix_emulator.clock()["offset"]) < 1
 
     mix_emulator.publish("anchor", "pattern:color?color=#00ff00&size=64x36")
     assert mix_emulator.stream("anchor")["stream_id"] == "anchor"
