@@ -11,7 +11,7 @@ from PIL import Image
 from emulator.client import ControlError, client_routes
 from emulator.testing import EmulatorFixture
 from tests.control.served_routes import served_control_routes
-from tests.kit.zego_bodies import start_mix
+from tests.control.support import zego_mix
 
 
 def test_every_served_route_has_a_client_method(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_the_methods_the_old_client_lacked(mix_emulator: EmulatorFixture) -> Non
 
 def test_stop_task_force_stops_a_running_mix(mix_emulator: EmulatorFixture) -> None:
     mix_emulator.publish("a", "pattern:color?color=#ff0000&size=64x36")
-    body = start_mix("t1", {"a": (0, 0, 64, 36)}, "out", (64, 36))
+    body = zego_mix("t1", {"a": (0, 0, 64, 36)}, (64, 36))
     assert mix_emulator.zego.call("StartMix", body)["Code"] == 0
     task_id = mix_emulator.zego.task_id("t1")
     task = mix_emulator.wait_for(task_id, frames=1)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from emulator.kit import EmulatorHandle
-from tests.kit.zego_bodies import start_mix
+from tests.control.support import zego_mix
 
 pytestmark = pytest.mark.e2e
 RED, GREEN = "pattern:color?color=#ff0000&size=160x90", "pattern:color?color=#00ff00&size=160x90"
@@ -66,7 +66,7 @@ def test_tencent_api3_raw_call_and_sdk(mix_emulator: EmulatorHandle) -> None:
 
 def test_zego_rtc_and_legacy(mix_emulator: EmulatorHandle) -> None:
     mix_emulator.publish("s1", RED)
-    body = start_mix("rtc1", {"s1": (0, 0, 160, 90)}, "mixed1", (160, 90))
+    body = zego_mix("rtc1", {"s1": (0, 0, 160, 90)}, (160, 90))
     assert mix_emulator.zego.call("StartMix", body)["Code"] == 0
     mix_emulator.wait_for(mix_emulator.zego.task_id("rtc1"), frames=1)
     assert mix_emulator.zego.call("StopMix", {"TaskId": "rtc1", "UserId": "u1"})["Code"] == 0

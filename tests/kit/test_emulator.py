@@ -12,9 +12,9 @@ from pathlib import Path
 from emulator.config import Settings
 from emulator.kit import Emulator
 from emulator.kit.settings import merged_settings
-from tests.kit.zego_bodies import start_mix
+from tests.control.support import zego_mix
 
-START = start_mix("rec", {"clip": (0, 0, 160, 90)}, "rec_out", (160, 90))
+START = zego_mix("rec", {"clip": (0, 0, 160, 90)}, (160, 90), fps=15)
 
 
 def test_settings_overrides_keep_free_ports_and_the_temporary_dir(tmp_path: Path) -> None:

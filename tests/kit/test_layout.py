@@ -7,7 +7,7 @@ from PIL import Image
 
 from emulator.kit import EmulatorHandle
 from emulator.kit.layout_check import SourcePicture, check_pixels
-from tests.kit.zego_bodies import start_mix
+from tests.control.support import zego_mix
 
 RED, BLUE = "pattern:color?color=#ff0000&size=160x90", "pattern:color?color=#0000ff&size=160x90"
 
@@ -15,7 +15,7 @@ RED, BLUE = "pattern:color?color=#ff0000&size=160x90", "pattern:color?color=#000
 def start_two_up(emu: EmulatorHandle) -> dict:
     emu.publish("host", RED)
     emu.publish("guest", BLUE)
-    body = start_mix("two", {"host": (0, 0, 320, 180), "guest": (150, 10, 160, 90)}, "two_out", (320, 180))
+    body = zego_mix("two", {"host": (0, 0, 320, 180), "guest": (150, 10, 310, 100)}, (320, 180))
     assert emu.zego.call("StartMix", body)["Code"] == 0
     return emu.wait_for(emu.zego.task_id("two"), state="running", frames=2)
 
@@ -88,7 +88,7 @@ def test_a_busy_picture_is_checked_only_when_all_of_it_shows() -> None:
 def test_moving_bars_under_a_guest_pass(mix_emulator: EmulatorHandle) -> None:
     mix_emulator.publish("host", "pattern:bars?size=320x180")
     mix_emulator.publish("guest", BLUE)
-    body = start_mix("bars", {"host": (0, 0, 320, 180), "guest": (150, 10, 160, 90)}, "bars_out", (320, 180))
+    body = zego_mix("bars", {"host": (0, 0, 320, 180), "guest": (150, 10, 310, 100)}, (320, 180))
     assert mix_emulator.zego.call("StartMix", body)["Code"] == 0
     task = mix_emulator.wait_for(mix_emulator.zego.task_id("bars"), frames=2)
     mix_emulator.assert_layout(task, {"host": (0, 0, 320, 180), "guest": (150, 10, 160, 90)})
