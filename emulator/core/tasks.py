@@ -70,7 +70,8 @@ class Task:
     error: str | None = None
     update_count: int = 0
     meta: dict[str, Any] = field(default_factory=dict)  # provider-specific (sessions, sequence, user...)
-    pipeline: Pipeline | None = field(default=None, repr=False)
+    pipeline: Pipeline | None = field(default=None, repr=False)  # None once stopped: all released
+    final_status: dict[str, Any] = field(default_factory=dict, repr=False)  # the pipeline's, when it stopped
     all_lost_since: float | None = None
 
     @property
@@ -83,7 +84,7 @@ class Task:
 
     def media_status(self) -> dict[str, Any]:
         if self.pipeline is None:
-            return {}
+            return self.final_status
         try:
             return self.pipeline.status()
         except Exception as exc:  # a status read must never take the API down
@@ -111,7 +112,7 @@ class TaskManager:
         self._listeners: list[TaskListener] = []
         self._unpublished_at: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: set[asyncio.Future[None]] = set()
+        self._stopping: set[asyncio.Future[dict[str, Any]]] = set()
         registry.subscribe(self._on_stream_event)
 
     # ----- queries
@@ -281,12 +282,14 @@ class TaskManager:
         pipeline = task.pipeline
         loop = asyncio.get_running_loop()
 
-        def close() -> None:
-            if pipeline is not None:
-                try:
-                    pipeline.stop(timeout=STOP_TIMEOUT_S)
-                except Exception:
-                    log.exception("stopping task %s", task.id)
+        def close() -> dict[str, Any]:
+            if pipeline is None:
+                return {}
+            try:
+                pipeline.stop(timeout=STOP_TIMEOUT_S)
+            except Exception:
+                log.exception("stopping task %s", task.id)
+            return task.media_status()
 
         # Out of the active set at once: the id and its outputs are free while the files are closed.
         if self._active.get(task.id) is task:
@@ -296,8 +299,12 @@ class TaskManager:
         future = asyncio.ensure_future(loop.run_in_executor(None, close))
         self._stopping.add(future)
 
-        def done(_: asyncio.Future[None]) -> None:
+        def done(_: asyncio.Future[dict[str, Any]]) -> None:
             self._stopping.discard(future)
+            # The record of a finished task keeps what it reported, not the pipeline: a stopped task holds
+            # no encoder, frame or thread.
+            task.final_status = future.result() if not future.cancelled() else {}
+            task.pipeline = None
             task.state = state
             self._emit(task, state.value, {"reason": reason, "error": task.error})
 

@@ -25,6 +25,7 @@ from typing import Literal
 import av
 from av.audio.resampler import AudioResampler
 from av.codec.context import Flags
+from av.container import OutputContainer
 from av.video.reformatter import VideoReformatter
 
 from emulator.core.job import AudioSpec, Output, VideoSpec
@@ -82,10 +83,10 @@ class OutputEncoder:
             raise MediaError(f"output {output.stream_id}: neither video nor audio requested")
         self.output = output
         # A private muxer that never writes: it only holds the encoders and their stream parameters.
-        self._holder = av.open(os.devnull, "w", format="null")
+        self._holder: OutputContainer | None = av.open(os.devnull, "w", format="null")
         self._video: av.VideoStream | None = None
         self._audio: av.AudioStream | None = None
-        self._reformatter = VideoReformatter()
+        self._reformatter: VideoReformatter | None = VideoReformatter()
         self._resampler: AudioResampler | None = None
         self._next_frame = 0
         self._audio_samples = 0
@@ -206,7 +207,12 @@ class OutputEncoder:
         return packets
 
     def close(self) -> None:
-        self._holder.close()
+        """Close the encoders and drop every FFmpeg object at once (x264's threads end with its context), so
+        nothing waits for the garbage collector; idempotent."""
+        holder, self._holder = self._holder, None
+        if holder is not None:
+            holder.close()
+        self._video = self._audio = self._resampler = self._reformatter = None
 
     def _encode_resampled(self, frames: list[av.AudioFrame]) -> list[EncodedPacket]:
         assert self._audio is not None

@@ -127,6 +127,15 @@ class Outputs:
             for chain in self.chains:
                 chain.encoder.close()
 
+    def release(self) -> None:
+        """After :meth:`close`: drop the encoders and sinks, unless a thread that still uses them is stuck."""
+        encoding = self._thread is not None and self._thread.is_alive()
+        if encoding or any(sink.busy for chain in self.chains for sink in chain.sinks):
+            log.warning("outputs of %s kept: a thread is still busy with them", self._name)
+            return
+        self.chains = []
+        self._thread = None
+
     def status(self) -> dict[str, dict[str, Any]]:
         return {chain.encoder.output.stream_id: chain.status() for chain in list(self.chains)}
 

@@ -98,6 +98,7 @@ class MixPipeline:
         self._origin = 0.0  # realtime: the monotonic time of media time 0
         self._samples = 0  # audio samples pulled from the renderer so far
         self._latest: av.VideoFrame | None = None
+        self._final_status: dict[str, Any] | None = None  # set once stopped: the outputs are released
         self._inputs: dict[str, dict[str, Any]] = {}
         self._shown: dict[str, list[int] | None] = {}  # layer id -> size of the frame it draws (layout)
         self._levels: dict[str, float] = {}
@@ -150,6 +151,8 @@ class MixPipeline:
         return self._job
 
     def status(self) -> dict[str, Any]:
+        if self._final_status is not None:
+            return self._final_status
         return {
             "state": self._state,
             "error": self._error,
@@ -189,11 +192,12 @@ class MixPipeline:
             self._state = final = "failed"
         finally:
             self._close(renderer)
-        if final == "failed":
-            self._emit("failed", {"error": self._error})
-        else:
+            renderer = None
+        if final != "failed":
             self._state = final
-            self._emit(final, {})
+        self._release()
+        self._emit(final, {"error": self._error} if final == "failed" else {})
+        self._on_event = None  # the last event: the owner's callback (and what it holds) is let go
 
     def _open_renderer(self) -> Any:
         from emulator.media.renderer import MixRenderer  # imported here: the compositor pulls in numpy etc.
@@ -290,6 +294,13 @@ class MixPipeline:
                 renderer.close()
             except Exception:
                 log.exception("pipeline %s: closing the renderer", self.task_id)
+
+    def _release(self) -> None:
+        """Keep the final status, then let go of the encoders, sinks and frames at once (explicitly: a
+        stopped pipeline must not wait for the garbage collector to free its FFmpeg objects and threads)."""
+        self._final_status = self.status()
+        self._outputs.release()
+        self._latest = None
 
     def _emit(self, kind: str, data: dict[str, Any]) -> None:
         if self._on_event is None:

@@ -101,6 +101,11 @@ class Sink:
                 self.state, self.error = "abandoned", self.error or stuck
                 log.warning("%s sink abandoned: its thread is blocked", self.kind)
 
+    @property
+    def busy(self) -> bool:
+        """Its thread is still running (not started, or finished: False)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def status(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -151,6 +156,17 @@ class Sink:
                 self._closed(self._container)
             elif self.state != "failed":
                 self.state = "closed"
+            self._release()
+
+    def _release(self) -> None:
+        """Drop the container, the encoder's stream templates and what is still queued, so the encoders and
+        packets go as soon as their owner lets go (never left to the garbage collector)."""
+        self._container, self._streams, self._templates = None, {}, {}
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return
 
     def _accepts(self, packet: EncodedPacket) -> bool:
         """Whether to mux this packet: not while failed or backing off, and video only from a keyframe."""
