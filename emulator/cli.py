@@ -58,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--media-mode", choices=["realtime", "fast"], help="pace tasks to the clock or run flat out"
     )
+    serve.add_argument(
+        "--max-tasks", type=int, help="running mixes at once (default 0 = 10 per core); then overload codes"
+    )
+    serve.add_argument("--recordings-keep", type=int, help="recordings kept, oldest removed (default 100)")
+    serve.add_argument(
+        "--recordings-max-bytes", type=int, help="total size of the recordings kept (default 1 GiB)"
+    )
     serve.add_argument("--demo", action="store_true", default=None, help="publish demo streams at start")
     serve.add_argument(
         "-v",
@@ -131,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
                 "auth": args.auth,
                 "media_mode": args.media_mode,
                 "demo": args.demo,
+                "max_tasks": args.max_tasks,
+                "recordings_keep": args.recordings_keep,
+                "recordings_max_bytes": args.recordings_max_bytes,
             },
         )
     except SettingsError as exc:

@@ -47,6 +47,9 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     journal_size: int = 1000
     demo: bool = False  # publish demo streams at start
+    max_tasks: int = 0  # running mixes at once, all providers; then each provider's overload code. 0 = auto
+    recordings_keep: int = 100  # recordings kept, the oldest removed first; 0 = no limit
+    recordings_max_bytes: int = 1 << 30  # their total size at most (1 GiB), oldest removed first; 0 = none
     public_host: str | None = None  # host[:port] used in play URLs handed to clients (default: host:port)
     credentials: list[Credential] = field(default_factory=lambda: list(DEFAULT_CREDENTIALS))
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-provider options
@@ -60,12 +63,27 @@ class Settings:
         roots = [self.data_dir / "media", PROJECT_FIXTURES, *self.media_roots]
         return [r.resolve() for r in roots]
 
+    def task_limit(self) -> int:
+        """``max_tasks``, or when it is 0 (auto) TASKS_PER_CORE for each core this process may use."""
+        return self.max_tasks or TASKS_PER_CORE * usable_cores()
+
     def provider_option(self, provider: str, name: str, default: Any = None) -> Any:
         return self.providers.get(provider, {}).get(name, default)
 
 
 class SettingsError(ValueError):
     pass
+
+
+# Ten small mixes (two 320x180 inputs, 10-15 fps) keep up on one core; more slow every mix down.
+TASKS_PER_CORE = 10
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 _ENV_FIELDS: dict[str, str] = {
@@ -79,6 +97,9 @@ _ENV_FIELDS: dict[str, str] = {
     "MIXEMU_MAX_BODY_BYTES": "max_body_bytes",
     "MIXEMU_JOURNAL_SIZE": "journal_size",
     "MIXEMU_PUBLIC_HOST": "public_host",
+    "MIXEMU_MAX_TASKS": "max_tasks",
+    "MIXEMU_RECORDINGS_KEEP": "recordings_keep",
+    "MIXEMU_RECORDINGS_MAX_BYTES": "recordings_max_bytes",
 }
 
 
@@ -140,8 +161,11 @@ def _set(settings: Settings, name: str, raw: Any, *, source: str) -> None:
     setattr(settings, name, value)
 
 
+_COUNTS = ("max_tasks", "recordings_keep", "recordings_max_bytes")  # whole numbers >= 0, 0 = auto/no limit
+
+
 def _convert(name: str, raw: Any) -> Any:
-    if name in ("port", "max_body_bytes", "journal_size"):
+    if name in ("port", "max_body_bytes", "journal_size", *_COUNTS):
         value = int(raw)
         if value < 0 or (name == "port" and value > 65535):
             raise ValueError(f"{name} out of range: {raw}")

@@ -52,7 +52,17 @@ class EmulatorContext:
         hub = LiveHub()
         resolver = SourceResolverImpl(registry, urls, roots)
         factory = pipeline_factory or _media_pipeline_factory(hub)
-        tasks = TaskManager(clock, registry, resolver, factory, settings.data_dir, settings.media_mode)
+        tasks = TaskManager(
+            clock,
+            registry,
+            resolver,
+            factory,
+            settings.data_dir,
+            settings.media_mode,
+            max_tasks=settings.task_limit(),
+            recordings_keep=settings.recordings_keep,
+            recordings_max_bytes=settings.recordings_max_bytes,
+        )
         relays = StreamRelays(registry, resolver, clock, hub, settings.data_dir, factory)
         hub.set_on_demand(relays.start)  # players of a control-API stream get it relayed
         return cls(
@@ -115,6 +125,6 @@ def _media_pipeline_factory(hub: LiveHub) -> PipelineFactory:
     def factory(job: Any, **kwargs: Any) -> Any:
         from emulator.media.pipeline import MixPipeline  # imported on first use: keeps start-up fast
 
-        return MixPipeline(job, hub=hub, **kwargs)
+        return MixPipeline(job, hub=hub, keep_hls=False, **kwargs)  # a stopped task leaves no HLS folder
 
     return factory

@@ -27,6 +27,7 @@ from emulator.control.validation import (
     validate,
 )
 from emulator.core.faults import FaultRule
+from emulator.core.memory import release_free_memory
 from emulator.core.resolver import INVALID_PREFIX
 from emulator.core.streams import MediaInfo
 from emulator.core.tasks import Task
@@ -85,6 +86,7 @@ async def reset(request: web.Request) -> web.Response:
     ctx.clock.reset()
     for provider in ctx.providers.values():
         provider.reset()
+    release_free_memory()  # what the tasks, journal and records held goes back to the OS
     return _ok({"status": "ok", "stopped_tasks": stopped})
 
 
@@ -263,6 +265,8 @@ def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
         "last_error": task.error or media.get("error"),
         "frames": media.get("frames", 0),
         "media_time": media.get("media_time", 0.0),
+        "realtime_factor": media.get("realtime_factor"),  # media s per wall s, recent; None until measured
+        "behind": media.get("behind", False),  # realtime_factor below 0.95
         "inputs": media.get("inputs", {}),
         "outputs": outputs,
         "snapshot_url": f"http://{ctx.public_host}/_emulator/tasks/{task.id}/snapshot.png",

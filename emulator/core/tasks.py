@@ -19,13 +19,25 @@ from typing import Any, Protocol
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, SourceResolver
+from emulator.core.memory import release_free_memory
 from emulator.core.request_notes import note_task
+from emulator.core.retention import prune_recordings
 from emulator.core.streams import PublishedStream, StreamRegistry
 
 log = logging.getLogger(__name__)
 
 FINISHED_KEPT = 500
+RECORDINGS_DIR = "recordings"  # under the data dir (the media engine's layout, docs/internals.md)
 STOP_TIMEOUT_S = 10.0
+
+
+class TaskLimitReached(Exception):
+    """A start refused because ``max_tasks`` mixes run already; each provider answers its overload code."""
+
+    def __init__(self, running: int, limit: int) -> None:
+        super().__init__(f"{running} mixes are running, the emulator's limit (max_tasks) is {limit}")
+        self.running = running
+        self.limit = limit
 
 
 class TaskState(enum.StrEnum):
@@ -100,13 +112,21 @@ class TaskManager:
         pipeline_factory: PipelineFactory,
         data_dir: Path,
         media_mode: str = "realtime",
+        *,
+        max_tasks: int = 0,
+        recordings_keep: int = 0,
+        recordings_max_bytes: int = 0,
     ) -> None:
+        """``max_tasks``: running tasks at once (0 = no limit); ``recordings_*``: retention of the recordings
+        under ``data_dir`` (0 = no limit), applied whenever a task has finished its files."""
         self._clock = clock
         self._registry = registry
         self.resolver = resolver
         self._factory = pipeline_factory
         self._data_dir = data_dir
         self.media_mode = media_mode
+        self.max_tasks = max_tasks
+        self._retention = {"keep": recordings_keep, "max_bytes": recordings_max_bytes}
         self._active: dict[str, Task] = {}
         self._finished: deque[Task] = deque(maxlen=FINISHED_KEPT)
         self._listeners: list[TaskListener] = []
@@ -114,6 +134,7 @@ class TaskManager:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: set[asyncio.Future[dict[str, Any]]] = set()
         registry.subscribe(self._on_stream_event)
+        self._prune_recordings()
 
     # ----- queries
     def get(self, task_id: str) -> Task | None:
@@ -148,11 +169,13 @@ class TaskManager:
     def start(
         self, provider: str, native_id: str, job: MixJob, *, meta: dict[str, Any] | None = None
     ) -> Task:
-        """Start a task (raises ValueError if one with that id is active); returns at once."""
+        """Start a task; returns at once. Raises ValueError if one with that id is active, TaskLimitReached
+        when ``max_tasks`` run (before anything is created: providers check nothing else after)."""
         self._loop = asyncio.get_running_loop()
         task_id = f"{provider}:{native_id}"
         if task_id in self._active:
             raise ValueError(f"task {task_id} is already running")
+        self.check_capacity()
         task = Task(provider, native_id, job, created_at=self._clock.now(), meta=dict(meta or {}))
         note_task(task_id)
         self._active[task_id] = task
@@ -174,6 +197,11 @@ class TaskManager:
             return task
         self._emit(task, "started", {})
         return task
+
+    def check_capacity(self) -> None:
+        """Raises TaskLimitReached when no further task may start now."""
+        if self.max_tasks and len(self._active) >= self.max_tasks:
+            raise TaskLimitReached(len(self._active), self.max_tasks)
 
     def update(self, task_id: str, job: MixJob) -> Task:
         task = self._active.get(task_id)
@@ -289,7 +317,9 @@ class TaskManager:
                 pipeline.stop(timeout=STOP_TIMEOUT_S)
             except Exception:
                 log.exception("stopping task %s", task.id)
-            return task.media_status()
+            status = task.media_status()
+            release_free_memory()  # the pipeline freed its buffers: the allocator hands the pages back
+            return status
 
         # Out of the active set at once: the id and its outputs are free while the files are closed.
         if self._active.get(task.id) is task:
@@ -307,8 +337,22 @@ class TaskManager:
             task.pipeline = None
             task.state = state
             self._emit(task, state.value, {"reason": reason, "error": task.error})
+            self._prune_recordings()
 
         future.add_done_callback(done)
+
+    def _prune_recordings(self) -> None:
+        """Apply the recording retention; what running tasks write is kept."""
+        writing = [
+            Path(output["recording"])
+            for task in self._active.values()
+            for output in task.media_status().get("outputs", {}).values()
+            if output.get("recording")
+        ]
+        try:
+            prune_recordings(self._data_dir / RECORDINGS_DIR, protected=writing, **self._retention)
+        except OSError:
+            log.exception("applying the recording retention")
 
     def _emit(self, task: Task, event: str, data: dict[str, Any]) -> None:
         for listener in list(self._listeners):

@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -47,6 +48,9 @@ DEFAULT_AUDIO = (48000, 2)  # the mixer's format when no output has audio
 MAX_LAG_S = 1.0  # realtime: further behind than this, stop trying to catch up (resync the pace)
 POLL_HZ = 10  # how often input states and sound levels are read
 STOP_SHARE_DRAIN = 0.5  # of the stop timeout: sinks may mux what is queued for this long
+RATE_WINDOW_S = 2.0  # the realtime factor compares media and wall time over about this long
+RATE_MIN_S = 0.5  # ... once at least this much wall time was measured (None before)
+BEHIND_BELOW = 0.95  # a realtime factor below this marks the pipeline "behind"
 
 
 class MixPipeline:
@@ -65,7 +69,9 @@ class MixPipeline:
         on_event: EventCallback | None = None,
         duration: float | None = None,
         sink_factory: SinkFactory | None = None,
+        keep_hls: bool = True,
     ) -> None:
+        """``keep_hls`` False: each output's HLS folder is removed when the pipeline stops (a task's)."""
         if mode not in ("realtime", "fast"):
             raise ValueError(f"mode must be realtime or fast, got {mode!r}")
         if not job.outputs:
@@ -81,7 +87,12 @@ class MixPipeline:
         self._on_event = on_event
         self._sink_factory = sink_factory or (
             lambda encoder: standard_sinks(
-                encoder, data_dir=data_dir, task_id=task_id, hub=hub, lossless=mode == "fast"
+                encoder,
+                data_dir=data_dir,
+                task_id=task_id,
+                hub=hub,
+                lossless=mode == "fast",
+                keep_hls=keep_hls,
             )
         )
         self._lock = threading.Lock()
@@ -95,6 +106,9 @@ class MixPipeline:
         self._frames = 0
         self._media_time = 0.0
         self._resyncs = 0
+        # (monotonic, media time) samples of the tick thread, one per poll, over the last RATE_WINDOW_S.
+        self._rate_samples: deque[tuple[float, float]] = deque(maxlen=round(RATE_WINDOW_S * POLL_HZ) + 1)
+        self._rate_frozen: dict[str, Any] | None = None  # the last measure, kept once the ticks end
         self._origin = 0.0  # realtime: the monotonic time of media time 0
         self._samples = 0  # audio samples pulled from the renderer so far
         self._latest: av.VideoFrame | None = None
@@ -160,9 +174,28 @@ class MixPipeline:
             "frames": self._frames,
             "media_time": round(self._media_time, 3),
             "resyncs": self._resyncs,
+            **self._rate(),
             "inputs": self._inputs,
             "shown": self._shown,
             "outputs": self._outputs.status(),
+        }
+
+    def _rate(self) -> dict[str, Any]:
+        """Media time made per wall second over the last few seconds (``realtime_factor``, 1.0 = keeping
+        up; fast mode far above) and ``behind`` when below BEHIND_BELOW. Measured up to now, so a tick
+        thread that is stuck shows as falling behind at once."""
+        if self._rate_frozen is not None:
+            return self._rate_frozen
+        factor = None
+        try:
+            since, media_then = self._rate_samples[0]  # indexing a deque is atomic; iterating is not
+        except IndexError:
+            since, media_then = math.inf, 0.0
+        if time.monotonic() - since >= RATE_MIN_S:
+            factor = (self._media_time - media_then) / (time.monotonic() - since)
+        return {
+            "realtime_factor": None if factor is None else round(factor, 3),
+            "behind": factor is not None and factor < BEHIND_BELOW,
         }
 
     def snapshot_png(self) -> bytes | None:
@@ -191,6 +224,7 @@ class MixPipeline:
             self._error = str(exc) if isinstance(exc, MediaError) else f"{type(exc).__name__}: {exc}"
             self._state = final = "failed"
         finally:
+            self._rate_frozen = self._rate()  # closing the files is not rendering: it does not count
             self._close(renderer)
             renderer = None
         if final != "failed":
@@ -245,6 +279,7 @@ class MixPipeline:
             self._frames += 1
             if tick % poll_every == 0:
                 self._poll(renderer)
+                self._rate_samples.append((time.monotonic(), self._media_time))
             if tick == 0:
                 self._state = "running"
                 self._emit("running", {})

@@ -30,16 +30,24 @@ __all__ = [
 
 
 def standard_sinks(
-    encoder: OutputEncoder, *, data_dir: Path, task_id: str, hub: Hub | None, lossless: bool = False
+    encoder: OutputEncoder,
+    *,
+    data_dir: Path,
+    task_id: str,
+    hub: Hub | None,
+    lossless: bool = False,
+    keep_hls: bool = True,
 ) -> list[Sink]:
     """Recording (if the output asks for one), HLS, the live channel ``mix:<stream id>`` and every push.
-    ``lossless`` (fast mode): the files throttle the pipeline rather than drop; network sinks never do."""
+    ``lossless`` (fast mode): the files throttle the pipeline rather than drop; network sinks never do.
+    ``keep_hls`` False: the HLS folder is removed when the output stops (recordings always stay)."""
     output, templates = encoder.output, encoder.templates
     wait = LOSSLESS_WAIT_S if lossless else 0.0
     sinks: list[Sink] = []
     if output.record:
         sinks.append(Mp4Sink(templates, recording_path(data_dir, task_id, output.stream_id), wait_s=wait))
-    sinks.append(HlsSink(templates, hls_dir(data_dir, output.stream_id), queue_size=HLS_QUEUE, wait_s=wait))
+    folder = hls_dir(data_dir, output.stream_id)
+    sinks.append(HlsSink(templates, folder, queue_size=HLS_QUEUE, wait_s=wait, remove_on_close=not keep_hls))
     if hub is not None:
         sinks.append(LiveSink(templates, hub, f"mix:{output.stream_id}"))
     sinks += [PushSink(templates, url) for url in output.push_urls]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -84,24 +85,34 @@ class Mp4Sink(Sink):
 class HlsSink(Sink):
     """A live HLS playlist of MPEG-TS segments: short segments, a bounded playlist, old segments deleted,
     and EXT-X-ENDLIST written when the output stops. Segments and playlist are written to a temporary name
-    and renamed, so a player never reads half a file."""
+    and renamed, so a player never reads half a file. ``remove_on_close``: the folder goes when the output
+    stops (a task's live HLS), unless another sink of the same stream id has taken it over meanwhile."""
 
     kind = "hls"
 
     def __init__(
-        self, templates: dict[Kind, av.stream.Stream], folder: Path, *, queue_size: int, wait_s: float = 0.0
+        self,
+        templates: dict[Kind, av.stream.Stream],
+        folder: Path,
+        *,
+        queue_size: int,
+        wait_s: float = 0.0,
+        remove_on_close: bool = False,
     ) -> None:
         super().__init__(templates, queue_size=queue_size, wait_s=wait_s)
         self.folder = folder
         self.playlist = folder / HLS_PLAYLIST
+        self._remove_on_close = remove_on_close
 
     def describe(self) -> dict[str, Any]:
         return {"path": str(self.playlist)}
 
     def _open(self) -> OutputContainer:
-        # A previous run of the same stream id must not leave its segments in the new playlist's folder.
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        with _hls_owners_lock:
+            _hls_owners[self.folder] = self
+            # A previous run of the same stream id must not leave its segments in the new playlist's folder.
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
         options = {
             "hls_time": str(HLS_SEGMENT_S),
             "hls_list_size": str(HLS_LIST_SIZE),
@@ -109,3 +120,16 @@ class HlsSink(Sink):
             "hls_segment_filename": str(self.folder / "segment_%05d.ts"),
         }
         return av.open(str(self.playlist), "w", format="hls", options=options)
+
+    def _closed(self, container: OutputContainer) -> None:
+        with _hls_owners_lock:
+            if _hls_owners.get(self.folder) is not self:
+                return  # a newer output of the same stream id writes here now
+            del _hls_owners[self.folder]
+            if self._remove_on_close:
+                shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# The sink writing each HLS folder now: a stopping output removes its folder only while it is still its own.
+_hls_owners: dict[Path, HlsSink] = {}
+_hls_owners_lock = threading.Lock()

@@ -62,6 +62,9 @@ API3_CODES: dict[int, str] = {
     -31004: "InvalidParameter.InvalidBitrate",
 }
 API3_GENERIC_CODE = "InvalidParameter.OtherError"
+# The emulator's own capacity reached (max_tasks): legacy -10031 with a message saying so, and API 3.0's
+# common "insufficient resources" code (the live SDK's errorcodes.py RESOURCEINSUFFICIENT).
+OVERLOAD_API3 = "ResourceInsufficient"
 
 
 def default_message(code: int) -> str:
@@ -71,9 +74,11 @@ def default_message(code: int) -> str:
 class TencentError(Exception):
     """A request the service refuses, with its native code."""
 
-    def __init__(self, code: int, message: str | None = None) -> None:
+    def __init__(self, code: int, message: str | None = None, *, api3_code: str | None = None) -> None:
+        """``api3_code``: what API 3.0 answers instead of the legacy code's usual mapping (API3_CODES)."""
         self.code = code
         self.message = message or default_message(code)
+        self.api3_code = api3_code
         super().__init__(f"{code}: {self.message}")
 
 
@@ -87,4 +92,4 @@ class Api3Error(Exception):
 
     @classmethod
     def from_legacy(cls, error: TencentError) -> Api3Error:
-        return cls(API3_CODES.get(error.code, API3_GENERIC_CODE), error.message)
+        return cls(error.api3_code or API3_CODES.get(error.code, API3_GENERIC_CODE), error.message)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.context import EmulatorContext
-from emulator.core.tasks import Task
-from emulator.providers.tencent.errors import TencentError
+from emulator.core.tasks import Task, TaskLimitReached
+from emulator.providers.tencent.errors import OVERLOAD_API3, TencentError
 from emulator.providers.tencent.layout import SourceFacts, build_job
 from emulator.providers.tencent.params import CancelRequest, InputSpec, InputType, StartRequest
 from emulator.providers.tencent.pictures import PictureRegistry
@@ -51,6 +51,9 @@ class MixService:
             return task
         try:
             task = self.ctx.tasks.start(PROVIDER, req.session_id, job, meta=info)
+        except TaskLimitReached as exc:  # the emulator's capacity: API 3.0 answers ResourceInsufficient
+            message = f"Trigger mix stream failed, {exc}!"
+            raise TencentError(-10031, message, api3_code=OVERLOAD_API3) from None
         except ValueError as exc:  # a task of that id still runs outside any session (after a reset)
             raise TencentError(-10031, f"Trigger mix stream failed, {exc}!") from None
         if not task.state.active:  # the pipeline could not start

@@ -13,7 +13,7 @@ from typing import Any
 
 from emulator.context import EmulatorContext
 from emulator.core.job import MixJob
-from emulator.core.tasks import Task
+from emulator.core.tasks import Task, TaskLimitReached
 from emulator.providers.volcengine import schema
 from emulator.providers.volcengine.errors import VolcError, invalid
 from emulator.providers.volcengine.gateway import PROVIDER, Caller
@@ -73,6 +73,10 @@ class MixActions:
         for other in self.sessions.of_account(caller.account):
             if other.name == name and self._is_running(other):
                 raise invalid("Name", f"{name!r} is the name of running task [{other.task_id}]")
+        try:
+            self.ctx.tasks.check_capacity()  # before the session exists: a refused create leaves nothing
+        except TaskLimitReached as exc:
+            raise VolcError("FlowLimitExceeded", str(exc)) from None
         task_id = self.sessions.new_task_id()
         now = self.ctx.clock.now()
         session = MixSession(task_id, name, caller.account, rules, now, now, new_mesos_id())

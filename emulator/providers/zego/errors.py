@@ -64,7 +64,8 @@ DUPLICATE_OUTPUT = 176
 TOO_MANY_OUTPUTS = 178
 START_PARSE = 184
 STOP_PARSE = 185
-MIX_OVERLOAD = 190
+MIX_OVERLOAD = 190  # the AppId's max_tasks
+SERVICE_OVERLOAD = 191  # the emulator's max_tasks, all apps and providers together
 REQUEST_OVERLOAD = 194
 TASK_NOT_FOUND = 9001
 
@@ -98,7 +99,7 @@ MIX_MESSAGES: dict[int, str] = {
     START_PARSE: "parse start mix request failed",
     STOP_PARSE: "parse stop mix request failed",
     MIX_OVERLOAD: "mix service overload",
-    191: "mix service overload",
+    SERVICE_OVERLOAD: "mix service overload",
     REQUEST_OVERLOAD: "mix request overload",
     TASK_NOT_FOUND: "mix task does not exist",
 }

@@ -15,13 +15,14 @@ from typing import Any
 from emulator.context import EmulatorContext
 from emulator.core.job import MixJob
 from emulator.core.streams import MediaInfo, PublishedStream
-from emulator.core.tasks import Task
+from emulator.core.tasks import Task, TaskLimitReached
 from emulator.providers.zego import checks, translate
 from emulator.providers.zego.errors import (
     BAD_PARAM,
     INPUT_NOT_FOUND,
     MIX_OVERLOAD,
     NOT_OWNER,
+    SERVICE_OVERLOAD,
     TASK_FAILED,
     TASK_NOT_FOUND,
     TOO_MANY_INPUTS,
@@ -169,7 +170,10 @@ class MixService:
         limit = self.options.limit("max_tasks")
         if len(running) >= limit:
             raise ZegoError(MIX_OVERLOAD, f"{len(running)} mixes run for AppId {app_id} (limit {limit})")
-        task = self.ctx.tasks.start(PROVIDER, nid, job, meta=meta)
+        try:
+            task = self.ctx.tasks.start(PROVIDER, nid, job, meta=meta)
+        except TaskLimitReached as exc:  # the emulator's own capacity, all apps together
+            raise ZegoError(SERVICE_OVERLOAD, str(exc)) from None
         if not task.state.active:  # the media pipeline could not start
             raise ZegoError(TASK_FAILED, task.error or "the media pipeline did not start")
         return task

@@ -1,0 +1,203 @@
+"""Start/stop soak: many mixes started and stopped through the providers' signed HTTP APIs, in realtime and
+fast mode, then the process's OS threads, open file descriptors and RSS compared with where they began.
+
+    python -m bench.soak [--cycles 1000] [--keep-gc]
+
+Cycle i starts and stops a mix of provider i % 3 (ZEGO StartMix/StopMix, Tencent Mix_StreamV2
+start/cancel, Volcengine CreateCloudMixTask/DeleteCloudMixTask) in mode i % 2 (realtime, fast). Each
+provider and mode has an in-process emulator of its own: Tencent's cancel must wait 5 s after the start on
+the emulator clock, which the soak advances, and the other providers' signatures stay on the wall clock.
+Each mix composes two published 160x90 10 fps inputs and runs until it has encoded a frame. The garbage
+collector is off while the cycles run (``--keep-gc`` leaves it on): what a stopped task holds must be
+released by the task itself. At the end every emulator is reset (which empties the request journal and the
+finished-task records, bounded but full by then) and the usage measured again. ``tests/test_soak.py`` runs
+the same cycles, fewer of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.signed import SignedClients, expect_ok
+from emulator.config import Settings
+from emulator.server import EmulatorThread
+
+PROVIDERS = ("zego", "tencent", "volcengine")
+MODES = ("realtime", "fast")
+INPUTS = ("soak_a", "soak_b")
+FRAME_WAIT_S = 20.0
+SETTLE_S = 15.0  # the longest the stopped tasks may take to close their files at the end
+WARM_UP = 6  # cycles (and one burst of concurrent stops) before the baseline: imports, pools, caches
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the process holds: OS threads (every thread, FFmpeg's included), fds, resident memory."""
+
+    threads: int
+    fds: int
+    rss_mb: float
+
+    @classmethod
+    def now(cls) -> Usage:
+        rss_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/self/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
+        return cls(len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd")), rss_kb / 1024)
+
+    def __str__(self) -> str:
+        return f"threads {self.threads}, fds {self.fds}, RSS {self.rss_mb:.1f} MB"
+
+
+class Soak:
+    """The emulators (one per provider and mode) and their clients; :meth:`cycle` runs one start/stop."""
+
+    def __init__(self, data_dir: Path, *, size: tuple[int, int] = (160, 90), fps: int = 10) -> None:
+        self.emulators: list[EmulatorThread] = []
+        self.clients: dict[tuple[str, str], SignedClients] = {}
+        self._count = 0
+        self.size = size
+        for provider in PROVIDERS:
+            for mode in MODES:
+                folder = data_dir / f"{provider}-{mode}"
+                settings = Settings(port=0, rtmp_port=None, data_dir=folder, media_mode=mode)
+                settings.recordings_keep = 20  # a recording per cycle: the retention keeps the folder small
+                emulator = EmulatorThread(settings).start()
+                self.emulators.append(emulator)
+                self.clients[provider, mode] = SignedClients(emulator.url, size=size, fps=fps)
+        self.reset()
+
+    def reset(self) -> None:
+        """``POST /_emulator/reset`` on every emulator (it releases all tasks held), then the inputs again."""
+        w, h = self.size
+        for (provider, _), client in self.clients.items():
+            client.control("POST", "/_emulator/reset")
+            for stream, color in zip(INPUTS, ("#ff0000", "#0000ff"), strict=True):
+                source = f"pattern:color?color={color}&size={w}x{h}&tone=440"
+                client.control("POST", "/_emulator/streams", {"stream_id": stream, "source": source})
+            if provider == "tencent":
+                client.control("POST", "/_emulator/clock/advance", {"seconds": 6})  # the 5 s push rule
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        for emulator in self.emulators:
+            emulator.stop()
+
+    def cycle(self, provider: str, mode: str) -> None:
+        """Start a mix, wait for its first encoded frame, stop it."""
+        self._count += 1
+        name = f"soak{self._count}"
+        client = self.clients[provider, mode]
+        if provider == "zego":
+            expect_ok("zego", client.zego_start(name, INPUTS, f"{name}_out"))
+            self._wait_frame(client, client.zego_task_id(name))
+            expect_ok("zego", client.zego_stop(name))
+        elif provider == "tencent":
+            expect_ok("tencent", client.tencent_start(name, INPUTS, f"{name}_out"))
+            self._wait_frame(client, f"tencent:{name}")
+            client.control("POST", "/_emulator/clock/advance", {"seconds": 5})  # cancel needs 5 s
+            expect_ok("tencent", client.tencent_cancel(name, f"{name}_out"))
+        else:
+            task = expect_ok("volcengine", client.volcengine_create(name, INPUTS))["Data"]["TaskID"]
+            self._wait_frame(client, f"volcengine:{task}")
+            expect_ok("volcengine", client.volcengine_delete(task))
+
+    def run(self, cycles: int, start: int = 0) -> None:
+        for i in range(start, start + cycles):
+            self.cycle(PROVIDERS[i % len(PROVIDERS)], MODES[i % len(MODES)])
+
+    def burst(self, count: int) -> None:
+        """Start ``count`` mixes at once, then stop them all at once: thread pools reach their size."""
+        client = self.clients["zego", "realtime"]
+        names = [f"burst{self._count}_{i}" for i in range(count)]
+        self._count += 1
+        for name in names:
+            expect_ok("zego", client.zego_start(name, INPUTS, f"{name}_out"))
+        for name in names:
+            self._wait_frame(client, client.zego_task_id(name))
+        for name in names:
+            expect_ok("zego", client.zego_stop(name))
+
+    def settle(self) -> None:
+        """Wait until every stopped task of every emulator has closed its files and let go of its pipeline."""
+        deadline = time.monotonic() + SETTLE_S
+        for client in self.clients.values():
+            while any(t["state"] == "stopping" for t in client.control("GET", "/_emulator/tasks")["tasks"]):
+                if time.monotonic() > deadline:
+                    raise AssertionError("stopped tasks did not finish closing")
+                time.sleep(0.05)
+
+    @staticmethod
+    def _wait_frame(client: SignedClients, task_id: str) -> None:
+        deadline = time.monotonic() + FRAME_WAIT_S
+        while client.control("GET", f"/_emulator/tasks/{task_id}")["frames"] < 1:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{task_id} composed no frame in {FRAME_WAIT_S} s")
+            time.sleep(0.01)
+
+
+@contextmanager
+def soak_session(data_dir: Path, *, keep_gc: bool = False) -> Iterator[tuple[Soak, Usage]]:
+    """Two warmed-up emulators and the baseline usage; the garbage collector stays off inside (unless
+    ``keep_gc``) and is restored after."""
+    soak = Soak(data_dir)
+    was_enabled = gc.isenabled()
+    try:
+        soak.run(WARM_UP)
+        soak.burst(4)
+        soak.settle()
+        gc.collect()  # what start-up left in cycles is not the soak's
+        if not keep_gc:
+            gc.disable()
+        yield soak, Usage.now()
+    finally:
+        if was_enabled:
+            gc.enable()
+        soak.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--keep-gc", action="store_true", help="leave the garbage collector on")
+    args = parser.parse_args(argv)
+    data_dir = Path(tempfile.mkdtemp(prefix="mix-soak-"))
+    try:
+        with soak_session(data_dir, keep_gc=args.keep_gc) as (soak, before):
+            print(f"before:           {before}", flush=True)
+            started = time.monotonic()
+            soak.run(args.cycles, start=WARM_UP)
+            soak.settle()
+            wall = time.monotonic() - started
+            print(f"after the cycles: {Usage.now()} (the journal and finished-task records are full)")
+            recordings = sum(1 for _ in data_dir.glob("*/recordings/**/*.mp4"))
+            hls = sum(1 for _ in data_dir.glob("*/hls/*"))
+            soak.reset()
+            after = Usage.now()
+        print(f"after a reset:    {after}")
+        print(
+            f"{args.cycles} start/stop cycles in {wall:.1f} s ({args.cycles / wall:.1f}/s), "
+            f"garbage collector {'on' if args.keep_gc else 'off'}; "
+            f"change: threads {after.threads - before.threads:+d}, fds {after.fds - before.fds:+d}, "
+            f"RSS {after.rss_mb - before.rss_mb:+.1f} MB; "
+            f"recordings kept {recordings}, HLS folders left {hls}"
+        )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
