@@ -56,6 +56,18 @@ class Usage:
         )
         return cls(len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd")), rss_kb / 1024)
 
+    @classmethod
+    def settled(cls, baseline: Usage, timeout: float = 1.0) -> Usage:
+        """The usage once threads and fds are back to ``baseline`` or ``timeout`` has passed: the OS thread
+        of a joined Python thread ends a moment after ``join`` returns."""
+        deadline = time.monotonic() + timeout
+        while True:
+            usage = cls.now()
+            back = usage.threads <= baseline.threads and usage.fds <= baseline.fds
+            if back or time.monotonic() > deadline:
+                return usage
+            time.sleep(0.01)
+
     def __str__(self) -> str:
         return f"threads {self.threads}, fds {self.fds}, RSS {self.rss_mb:.1f} MB"
 
@@ -185,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             recordings = sum(1 for _ in data_dir.glob("*/recordings/**/*.mp4"))
             hls = sum(1 for _ in data_dir.glob("*/hls/*"))
             soak.reset()
-            after = Usage.now()
+            after = Usage.settled(before)
         print(f"after a reset:    {after}")
         print(
             f"{args.cycles} start/stop cycles in {wall:.1f} s ({args.cycles / wall:.1f}/s), "

@@ -47,6 +47,7 @@ def create_app(settings: Settings, pipeline_factory: PipelineFactory | None = No
     add_live_routes(app, ctx.hub, settings.data_dir / "hls")
     app.router.add_route("*", "/", _root)
     app.cleanup_ctx.append(_background)
+    app.on_shutdown.append(_stop_media)
     return app
 
 
@@ -156,12 +157,19 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
-        await ctx.tasks.stop_all()
-        await asyncio.to_thread(ctx.relays.stop_all)
+        await _stop_media(app)  # already done on a graceful shutdown (nothing left to stop then)
         await ctx.callbacks.close()
         if rtmp is not None:
             await rtmp.stop()
-        ctx.hub.close_all()
+
+
+async def _stop_media(app: web.Application) -> None:
+    """Stop every task (its recordings finalised) and relay, then end the live channels, so players of
+    HTTP-FLV streams finish too: runs before the server waits for its open requests (on shutdown)."""
+    ctx = app[CTX]
+    await ctx.tasks.stop_all()
+    await asyncio.to_thread(ctx.relays.stop_all)
+    ctx.hub.close_all()
 
 
 async def _tick(ctx: EmulatorContext) -> None:

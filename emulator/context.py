@@ -118,6 +118,7 @@ class EmulatorContext:
             "media_roots": [str(r) for r in self.media_roots.roots],
             "auth": self.settings.auth,
             "media_mode": self.settings.media_mode,
+            "max_tasks": self.tasks.max_tasks,
         }
 
 

@@ -16,6 +16,7 @@ from emulator.control.routes import CTX
 from emulator.core.tasks import PipelineFactory
 
 START_TIMEOUT_S = 20.0
+REQUEST_GRACE_S = 3.0  # on shutdown, after the tasks stopped: how long open requests may still finish
 
 DEMO_STREAMS: tuple[dict[str, Any], ...] = (
     {"stream_id": "demo_bars", "source": "pattern:bars?size=640x360&fps=25&tone=440", "room_id": "demo_room"},
@@ -43,7 +44,7 @@ async def start_emulator(
     settings: Settings, pipeline_factory: PipelineFactory | None = None
 ) -> RunningEmulator:
     app = create_app(settings, pipeline_factory)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=REQUEST_GRACE_S)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     try:

@@ -29,7 +29,7 @@ def test_start_stop_cycles_leave_nothing_behind(tmp_path: Path) -> None:
         with av.open(str(kept[-1])) as container:  # the newest recording is whole
             assert sum(1 for _ in container.decode(video=0)) >= 1
         soak.reset()
-        after = Usage.now()
+        after = Usage.settled(before)
     assert after.threads == before.threads, f"threads {before} -> {after}"
     assert after.fds == before.fds, f"fds {before} -> {after}"
     assert after.rss_mb - before.rss_mb < RSS_ALLOWANCE_MB, f"RSS {before} -> {after}"
