@@ -272,7 +272,7 @@ def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
         "snapshot_url": f"http://{ctx.public_host}/_emulator/tasks/{task.id}/snapshot.png",
         "layout_url": f"http://{ctx.public_host}/_emulator/tasks/{task.id}/layout",
         "all_inputs_lost_since": task.all_lost_since,
-        "job": task.job.to_dict(),
+        "job": task.job_view(),
         "meta": task.meta,
     }
 

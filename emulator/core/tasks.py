@@ -9,8 +9,10 @@ on the event loop thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +62,7 @@ class Pipeline(Protocol):
     def update(self, job: MixJob) -> None: ...
     def stop(self, timeout: float = 5.0) -> None: ...
     def status(self) -> dict[str, Any]: ...
+    def input_states(self) -> dict[str, dict[str, Any]]: ...
     def snapshot_png(self) -> bytes | None: ...
     def sound_levels(self) -> dict[str, float]: ...
 
@@ -85,6 +88,7 @@ class Task:
     pipeline: Pipeline | None = field(default=None, repr=False)  # None once stopped: all released
     final_status: dict[str, Any] = field(default_factory=dict, repr=False)  # the pipeline's, when it stopped
     all_lost_since: float | None = None
+    _job_view: tuple[MixJob, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -93,6 +97,21 @@ class Task:
     @property
     def output_ids(self) -> list[str]:
         return [o.stream_id for o in self.job.outputs]
+
+    def job_view(self) -> dict[str, Any]:
+        """``job.to_dict()``, made once per job: the control API lists every task's job on every request."""
+        if self._job_view is None or self._job_view[0] is not self.job:
+            self._job_view = (self.job, self.job.to_dict())
+        return self._job_view[1]
+
+    def input_states(self) -> dict[str, dict[str, Any]]:
+        """The media engine's view of each input (cheaper than the whole status: the ticker reads it)."""
+        if self.pipeline is None:
+            return self.final_status.get("inputs", {})
+        try:
+            return self.pipeline.input_states()
+        except Exception:  # as media_status: a status read must never take the ticker down
+            return {}
 
     def media_status(self) -> dict[str, Any]:
         if self.pipeline is None:
@@ -231,7 +250,7 @@ class TaskManager:
             self.stop(task.id)
         await self.wait_idle()
 
-    async def wait_idle(self, timeout: float = STOP_TIMEOUT_S) -> None:
+    async def wait_idle(self, timeout: float = STOP_TIMEOUT_S + 2.0) -> None:
         """Wait until every pipeline that is being stopped has finished closing its files."""
         if self._stopping:
             await asyncio.wait(list(self._stopping), timeout=timeout)
@@ -258,7 +277,7 @@ class TaskManager:
 
     def _all_lost_since(self, task: Task) -> float | None:
         """Since when (emulator clock) no input of the task has been live, or None if one is."""
-        inputs = task.media_status().get("inputs", {})
+        inputs = task.input_states()
         latest = task.created_at
         for layer in task.job.layers:
             if not layer.keeps_alive:
@@ -326,7 +345,16 @@ class TaskManager:
             del self._active[task.id]
             self._finished.append(task)
             self._registry.release_outputs(task.id)
-        future = asyncio.ensure_future(loop.run_in_executor(None, close))
+        # A thread per stop, not the loop's executor: stops run side by side (a reset or shutdown of many
+        # tasks takes as long as the slowest one) and the thread ends with the stop.
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+
+        def run() -> None:
+            status = close()
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+                loop.call_soon_threadsafe(_resolve, future, status)
+
+        threading.Thread(target=run, name=f"stop {task.id}", daemon=True).start()
         self._stopping.add(future)
 
         def done(_: asyncio.Future[dict[str, Any]]) -> None:
@@ -360,3 +388,8 @@ class TaskManager:
                 listener(task, event, data)
             except Exception:
                 log.exception("task listener failed on %s %s", task.id, event)
+
+
+def _resolve(future: asyncio.Future[dict[str, Any]], status: dict[str, Any]) -> None:
+    if not future.done():
+        future.set_result(status)

@@ -50,6 +50,8 @@ POLL_HZ = 10  # how often input states and sound levels are read
 STOP_SHARE_DRAIN = 0.5  # of the stop timeout: sinks may mux what is queued for this long
 RATE_WINDOW_S = 2.0  # the realtime factor compares media and wall time over about this long
 RATE_MIN_S = 0.5  # ... once at least this much wall time was measured (None before)
+STALL_S = 0.25  # a tick this much later than two tick intervals counts as a stall up to now
+RATE_SPACING_S = 0.05
 BEHIND_BELOW = 0.95  # a realtime factor below this marks the pipeline "behind"
 
 
@@ -106,9 +108,10 @@ class MixPipeline:
         self._frames = 0
         self._media_time = 0.0
         self._resyncs = 0
-        # (monotonic, media time) samples of the tick thread, one per poll, over the last RATE_WINDOW_S.
-        self._rate_samples: deque[tuple[float, float]] = deque(maxlen=round(RATE_WINDOW_S * POLL_HZ) + 1)
+        # (monotonic, media time) after each tick, over about RATE_WINDOW_S (sized when the rate is known).
+        self._rate_samples: deque[tuple[float, float]] = deque(maxlen=2)
         self._rate_frozen: dict[str, Any] | None = None  # the last measure, kept once the ticks end
+        self._stall_s = math.inf
         self._origin = 0.0  # realtime: the monotonic time of media time 0
         self._samples = 0  # audio samples pulled from the renderer so far
         self._latest: av.VideoFrame | None = None
@@ -187,16 +190,26 @@ class MixPipeline:
         if self._rate_frozen is not None:
             return self._rate_frozen
         factor = None
-        try:
-            since, media_then = self._rate_samples[0]  # indexing a deque is atomic; iterating is not
+        samples = self._rate_samples
+        try:  # indexing a deque is atomic (the tick thread appends meanwhile); iterating it is not
+            (first_wall, first_media), (last_wall, last_media) = samples[0], samples[-1]
         except IndexError:
-            since, media_then = math.inf, 0.0
-        if time.monotonic() - since >= RATE_MIN_S:
-            factor = (self._media_time - media_then) / (time.monotonic() - since)
+            first_wall = last_wall = math.inf
+            first_media = last_media = 0.0
+        # Between ticks the media time stands still: only a tick overdue by more than STALL_S counts,
+        # measured up to now (a stuck tick thread shows as falling behind while it is stuck).
+        now = time.monotonic()
+        end = now if now - last_wall > self._stall_s else last_wall
+        if end - first_wall >= RATE_MIN_S:
+            factor = (last_media - first_media) / (end - first_wall)
         return {
             "realtime_factor": None if factor is None else round(factor, 3),
             "behind": factor is not None and factor < BEHIND_BELOW,
         }
+
+    def input_states(self) -> dict[str, dict[str, Any]]:
+        """Each input's state as last polled (the ``inputs`` of :meth:`status`)."""
+        return self._inputs
 
     def snapshot_png(self) -> bytes | None:
         """The latest composed frame as PNG (converted only now, on request), None before the first frame."""
@@ -263,6 +276,10 @@ class MixPipeline:
         rates = [c.encoder.fps for c in self._outputs.chains if c.encoder.fps is not None]
         tick_rate = max(rates) if rates else Fraction(AUDIO_ONLY_TICK_HZ)
         poll_every = max(1, round(float(tick_rate) / POLL_HZ))
+        # At most one sample per RATE_SPACING_S of wall time (fast mode ticks far faster than the fps).
+        spaced = round(RATE_WINDOW_S / RATE_SPACING_S)
+        self._rate_samples = deque(maxlen=max(2, min(spaced, round(RATE_WINDOW_S * tick_rate)) + 1))
+        self._stall_s = STALL_S + 2 / float(tick_rate)
         self._origin = time.monotonic()
         tick = 0
         while not self._stop.is_set():
@@ -277,14 +294,19 @@ class MixPipeline:
                 renderer.update(pending)
             self._render(renderer, t, float((tick + 1) / tick_rate))
             self._frames += 1
+            self._sample_rate()
             if tick % poll_every == 0:
                 self._poll(renderer)
-                self._rate_samples.append((time.monotonic(), self._media_time))
             if tick == 0:
                 self._state = "running"
                 self._emit("running", {})
             tick += 1
         return "stopped"
+
+    def _sample_rate(self) -> None:
+        now, samples = time.monotonic(), self._rate_samples
+        if not samples or now - samples[-1][0] >= RATE_SPACING_S:
+            samples.append((now, self._media_time))
 
     def _wait_until(self, t: float) -> bool:
         """Realtime pacing: sleep until media time ``t`` is due; False when stopped meanwhile."""

@@ -29,7 +29,9 @@ from emulator.media.encoder import EncodedPacket, Kind
 
 log = logging.getLogger(__name__)
 
-POLL_S = 0.2  # how often an idle worker looks at its stop flag
+# An idle worker waits this long at most for a packet; request_stop wakes it at once (a None in the
+# queue), so this only bounds the wait: short polls would wake hundreds of idle sink threads for nothing.
+IDLE_WAIT_S = 5.0
 
 
 class Sink:
@@ -189,7 +191,7 @@ class Sink:
             if stopping and time.monotonic() > self._drain_until:
                 return None
             try:
-                packet = self._queue.get_nowait() if stopping else self._queue.get(timeout=POLL_S)
+                packet = self._queue.get_nowait() if stopping else self._queue.get(timeout=IDLE_WAIT_S)
             except queue.Empty:
                 if stopping:
                     return None
