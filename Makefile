@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 ARGS ?=
 
-.PHONY: install node-sdks run test lint bench fixtures clean
+.PHONY: install node-sdks run test lint bench soak load fixtures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ lint: install
 
 bench: install  ## emulator vs FFmpeg on the same composite, with ratios
 	$(BIN)/python -m bench.composite $(ARGS)
+
+soak: install  ## 1,000 mix start/stop cycles (three providers, realtime and fast); threads, fds, RSS before/after
+	$(BIN)/python -m bench.soak $(ARGS)
+
+load: install  ## 200 concurrent API clients while 20 mixes run; the control API with 100 running tasks
+	$(BIN)/python -m bench.load $(ARGS)
 
 fixtures: install  ## regenerate the small media clips under fixtures/media
 	$(BIN)/python fixtures/make_media.py

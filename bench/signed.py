@@ -43,19 +43,8 @@ class SignedClients:
 
     # ----- ZEGO rtc-api
     def zego(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
-        cred = _CRED["zego"]
-        nonce, now = secrets.token_hex(8), int(time.time())
-        signature = hashlib.md5(f"{cred.app_id}{nonce}{cred.secret}{now}".encode()).hexdigest()
-        query = {
-            "Action": action,
-            "AppId": cred.app_id,
-            "SignatureNonce": nonce,
-            "Timestamp": str(now),
-            "Signature": signature,
-            "SignatureVersion": "2.0",
-        }
-        answer = self.http.post(f"{self.base_url}/", params=query, json=body, timeout=TIMEOUT_S).json()
-        return answer
+        query = zego_query(action)
+        return self.http.post(f"{self.base_url}/", params=query, json=body, timeout=TIMEOUT_S).json()
 
     def zego_start(self, task: str, inputs: tuple[str, str], output: str) -> dict[str, Any]:
         w, h = self.size
@@ -123,24 +112,8 @@ class SignedClients:
 
     # ----- Volcengine Live (2023-01-01)
     def volcengine(self, action: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        cred = _CRED["volcengine"]
         raw = json.dumps(body).encode()
-        query = OrderedDict({"Action": action, "Version": "2023-01-01"})
-        param = SignParam()
-        param.set_method("POST")
-        param.set_host(self.host)
-        param.set_path("/")
-        param.set_query(query)
-        param.set_body(raw)
-        param.set_header_list(OrderedDict({"Host": self.host, "Content-Type": "application/json"}))
-        param.set_date(datetime.datetime.now(datetime.UTC))
-        signed = SignerV4.sign_only(param, Credentials(cred.app_id, cred.secret, "live", "cn-north-1"))
-        headers = {
-            "Content-Type": "application/json",
-            "X-Date": signed.xdate,
-            "X-Content-Sha256": signed.xContextSha256,
-            "Authorization": signed.authorization,
-        }
+        query, headers = volcengine_signed(self.host, action, raw)
         url = f"{self.base_url}/"
         answer = self.http.post(url, params=query, data=raw, headers=headers, timeout=TIMEOUT_S)
         return answer.status_code, answer.json()
@@ -175,6 +148,42 @@ class SignedClients:
         if response.status_code >= 400:
             raise ProviderError(f"{method} {path}: HTTP {response.status_code} {response.text[:200]}")
         return response.json()
+
+
+def zego_query(action: str) -> dict[str, str]:
+    """The public parameters of a ZEGO rtc-api request, signed now: md5(AppId + nonce + secret + time)."""
+    cred = _CRED["zego"]
+    nonce, now = secrets.token_hex(8), int(time.time())
+    return {
+        "Action": action,
+        "AppId": cred.app_id,
+        "SignatureNonce": nonce,
+        "Timestamp": str(now),
+        "Signature": hashlib.md5(f"{cred.app_id}{nonce}{cred.secret}{now}".encode()).hexdigest(),
+        "SignatureVersion": "2.0",
+    }
+
+
+def volcengine_signed(host: str, action: str, raw: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """The query and headers of a Volcengine request with body ``raw``, signed now by the SDK's SignerV4."""
+    cred = _CRED["volcengine"]
+    query = OrderedDict({"Action": action, "Version": "2023-01-01"})
+    param = SignParam()
+    param.set_method("POST")
+    param.set_host(host)
+    param.set_path("/")
+    param.set_query(query)
+    param.set_body(raw)
+    param.set_header_list(OrderedDict({"Host": host, "Content-Type": "application/json"}))
+    param.set_date(datetime.datetime.now(datetime.UTC))
+    signed = SignerV4.sign_only(param, Credentials(cred.app_id, cred.secret, "live", "cn-north-1"))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Date": signed.xdate,
+        "X-Content-Sha256": signed.xContextSha256,
+        "Authorization": signed.authorization,
+    }
+    return dict(query), headers
 
 
 def expect_ok(provider: str, answer: Any) -> Any:

@@ -161,9 +161,10 @@ async def _serve(settings) -> None:  # type: ignore[no-untyped-def]
     import contextlib
     import signal
 
-    from emulator.server import DEMO_STREAMS, start_emulator
+    from emulator.server import DEMO_STREAMS, start_emulator, tune_collector
 
     running = await start_emulator(settings)
+    tune_collector()
     ctx = running.ctx
     print(f"mix-emulator {__version__} listening on {running.url}", flush=True)
     if ctx.rtmp_port:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import av
 import pytest
 
+from bench.process import serve, server_log
 from bench.signed import SignedClients, expect_ok
 
 SHUTDOWN_BOUND_S = 15.0  # README "Reliability": tasks stop within 10 s, open requests get 3 s more
@@ -20,15 +19,7 @@ SHUTDOWN_BOUND_S = 15.0  # README "Reliability": tasks stop within 10 s, open re
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_stops_the_server_and_finalises_the_recording(tmp_path: Path, sig: signal.Signals) -> None:
-    command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--rtmp-port", "off"]
-    server = subprocess.Popen(
-        [*command, "--data-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        first = server.stdout.readline()  # "mix-emulator X listening on http://127.0.0.1:PORT"
-        assert "listening on" in first, first + (server.stderr.read() if server.stderr else "")
-        url = first.split("listening on ", 1)[1].strip()
+    with serve(tmp_path) as (server, url):
         client = SignedClients(url, size=(160, 90), fps=10)
         for stream in ("sd_a", "sd_b"):
             source = "pattern:bars?size=160x90&fps=10&tone=440"
@@ -45,11 +36,7 @@ def test_a_signal_stops_the_server_and_finalises_the_recording(tmp_path: Path, s
         started = time.monotonic()
         server.wait(timeout=SHUTDOWN_BOUND_S)
         took = time.monotonic() - started
-    finally:
-        if server.poll() is None:
-            server.kill()
-            server.wait()
-    assert server.returncode == 0, server.stderr.read() if server.stderr else ""
+        assert server.returncode == 0, server_log(tmp_path)
     assert took < SHUTDOWN_BOUND_S
 
     recordings = list(tmp_path.glob("recordings/*/sd_out*.mp4"))
