@@ -11,8 +11,9 @@ from pathlib import Path
 from bench.soak import Usage
 from emulator.core.job import AudioSpec, Output, VideoSpec
 from emulator.media.encoder import EncodedPacket, OutputEncoder
-from emulator.media.sinks import Sink, standard_sinks
+from emulator.media.sinks import HlsSink, Sink, standard_sinks
 from tests.media.test_pipeline import Events, make_pipeline, two_layer_job
+from tests.media.test_sinks import encode_clip
 
 
 def os_threads() -> int:
@@ -87,3 +88,29 @@ def test_a_pipeline_that_cannot_keep_up_says_it_is_behind(tmp_path: Path) -> Non
     finally:
         pipeline.stop()
     assert pipeline.status()["behind"] is True  # the last measure stays
+
+
+def test_a_stopping_hls_sink_leaves_the_folder_a_newer_output_took_over(tmp_path: Path) -> None:
+    encoder, packets = encode_clip(2.0)
+    folder = tmp_path / "hls" / "same_id"
+    old = HlsSink(encoder.templates, folder, queue_size=1000, remove_on_close=True)
+    old.start("old")
+    for packet in packets[:10]:
+        old.put(packet)
+    deadline = time.monotonic() + 5
+    while not folder.is_dir():  # the old output writes there now
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    new = HlsSink(encoder.templates, folder, queue_size=1000, remove_on_close=True)
+    new.start("new")  # the same stream id started again while the old task still stops
+    for packet in packets:
+        new.put(packet)
+    while not (folder / "index.m3u8").exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    old.request_stop(1.0)
+    old.join(5.0)
+    assert (folder / "index.m3u8").exists()  # the old one's stop left the new one's folder alone
+    new.request_stop(5.0)
+    new.join(5.0)
+    assert not folder.exists()  # and the new one's own stop removes it
