@@ -20,19 +20,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import itertools
 import json
 import random
 import signal
 import tempfile
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from pathlib import Path
 
 import aiohttp
+from volcengine.auth.SignerV4 import SignerV4
+from volcengine.auth.SignParam import SignParam
+from volcengine.Credentials import Credentials
 
 from bench.process import serve
-from bench.signed import SignedClients, expect_ok, volcengine_signed, zego_query
+from bench.signed import SignedClients, expect_ok
+from emulator.kit.signed_volcengine import ACCESS_KEY, SECRET_KEY, VERSION
+from emulator.kit.signed_zego import ZegoRtc
 
 INPUTS = ("load_a", "load_b")
 
@@ -45,19 +51,42 @@ def percentile(values: list[float], share: float) -> float:
 def publish_inputs(client: SignedClients, pattern: str) -> None:
     for stream in INPUTS:
         source = f"pattern:{pattern}"
-        client.control("POST", "/_emulator/streams", {"stream_id": stream, "source": source})
+        client.control.publish(stream, source)
 
 
 def factors(client: SignedClients) -> list[float]:
-    tasks = client.control("GET", "/_emulator/tasks")["tasks"]
+    tasks = client.control.tasks()
     return sorted(t["realtime_factor"] for t in tasks if t["state"] == "running" and t["realtime_factor"])
 
 
 # ----- phase 1: concurrent clients
+def volcengine_signed(host: str, action: str, raw: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """Query and headers of a Volcengine request with body ``raw``, signed now by the official SDK's
+    SignerV4 (the kit's caller sends as it signs: these clients send with aiohttp)."""
+    query = OrderedDict({"Action": action, "Version": VERSION})
+    param = SignParam()
+    param.set_method("POST")
+    param.set_host(host)
+    param.set_path("/")
+    param.set_query(query)
+    param.set_body(raw)
+    param.set_header_list(OrderedDict({"Host": host, "Content-Type": "application/json"}))
+    param.set_date(datetime.datetime.now(datetime.UTC))
+    signed = SignerV4.sign_only(param, Credentials(ACCESS_KEY, SECRET_KEY, "live", "cn-north-1"))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Date": signed.xdate,
+        "X-Content-Sha256": signed.xContextSha256,
+        "Authorization": signed.authorization,
+    }
+    return dict(query), headers
+
+
 class Requests:
     """The request mix: each call returns (path label, method, url, params, body, headers)."""
 
     def __init__(self, base_url: str, zego_tasks: list[str], volc_tasks: list[str]) -> None:
+        self.zego = ZegoRtc(base_url)
         self.base_url = base_url
         self.host = base_url.split("://", 1)[1]
         self.zego_tasks, self.volc_tasks = zego_tasks, volc_tasks
@@ -73,7 +102,7 @@ class Requests:
         if kind == "health":
             return "GET /_emulator/health", "GET", f"{self.base_url}/_emulator/health", {}, None, {}
         if kind == "zego":
-            params = {**zego_query("GetMixTaskInfo"), "TaskId": random.choice(self.zego_tasks)}
+            params = {**self.zego.query("GetMixTaskInfo"), "TaskId": random.choice(self.zego_tasks)}
             return "ZEGO GetMixTaskInfo", "GET", f"{self.base_url}/", params, None, {}
         raw = json.dumps({"TaskID": random.choice(self.volc_tasks)}).encode()
         query, headers = volcengine_signed(self.host, "GetCloudMixTaskDetail", raw)
@@ -123,7 +152,6 @@ def phase_clients(data_dir: Path, clients: int, mixes: int, seconds: float) -> N
         print(f"{mixes} mixes running ({what}); {clients} clients for {seconds:g} s")
         latencies, errors = asyncio.run(hammer(Requests(url, zego_tasks, volc_tasks), clients, seconds))
         during = factors(api)
-        api.close()
     total = sum(len(v) for v in latencies.values())
     print(f"{total} requests, {total / seconds:.0f} req/s, {errors} errors")
     print("| path | requests | p50 ms | p99 ms |\n|---|---:|---:|---:|")
@@ -148,18 +176,17 @@ def phase_tasks(data_dir: Path, tasks: int) -> None:
         print("| path | requests | p50 ms | p99 ms |\n|---|---:|---:|---:|")
         for label, path in (
             ("GET /_emulator/tasks", "/_emulator/tasks"),
-            ("GET /_emulator/tasks/{id}", f"/_emulator/tasks/{api.zego_task_id('idle7')}"),
+            ("GET /_emulator/tasks/{id}", f"/_emulator/tasks/{api.zego.task_id('idle7')}"),
         ):
             values = []
             for _ in range(200):
                 started = time.perf_counter()
-                api.control("GET", path)
+                api.control.request("GET", path)
                 values.append((time.perf_counter() - started) * 1000)
             p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
             print(f"| {label} | {len(values)} | {p50:.1f} | {p99:.1f} |")
         during = factors(api)
         print(f"tasks behind meanwhile: {sum(f < 0.95 for f in during)} of {len(during)}")
-        api.close()
         started = time.monotonic()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

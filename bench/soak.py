@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.signed import SignedClients, expect_ok
@@ -41,11 +41,15 @@ WARM_UP = 6  # cycles (and one burst of concurrent stops) before the baseline: i
 
 @dataclass(frozen=True)
 class Usage:
-    """What the process holds: OS threads (every thread, FFmpeg's included), fds, resident memory."""
+    """What the process holds: OS threads (every thread, FFmpeg's included), fds, resident memory; and which
+    threads and fds they are, so what a run left behind can be told from what other parts of the process
+    (a test session's emulator) start or end meanwhile."""
 
     threads: int
     fds: int
     rss_mb: float
+    thread_ids: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
+    fd_targets: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False, compare=False)
 
     @classmethod
     def now(cls) -> Usage:
@@ -54,22 +58,39 @@ class Usage:
             for line in Path("/proc/self/status").read_text().splitlines()
             if line.startswith("VmRSS:")
         )
-        return cls(len(os.listdir("/proc/self/task")), len(os.listdir("/proc/self/fd")), rss_kb / 1024)
+        tids = frozenset(os.listdir("/proc/self/task"))
+        fds = frozenset((fd, target) for fd in os.listdir("/proc/self/fd") if (target := _target(fd)))
+        return cls(len(tids), len(fds), rss_kb / 1024, tids, fds)
+
+    def threads_since(self, baseline: Usage) -> int:
+        """Threads alive now that were started after ``baseline``."""
+        return len(self.thread_ids - baseline.thread_ids)
+
+    def fds_since(self, baseline: Usage) -> int:
+        """Fds open now that were opened (or reused for something else) after ``baseline``."""
+        return len(self.fd_targets - baseline.fd_targets)
 
     @classmethod
     def settled(cls, baseline: Usage, timeout: float = 1.0) -> Usage:
-        """The usage once threads and fds are back to ``baseline`` or ``timeout`` has passed: the OS thread
-        of a joined Python thread ends a moment after ``join`` returns."""
+        """The usage once no thread or fd newer than ``baseline`` is left, or ``timeout`` has passed: the
+        OS thread of a joined Python thread ends a moment after ``join`` returns."""
         deadline = time.monotonic() + timeout
         while True:
             usage = cls.now()
-            back = usage.threads <= baseline.threads and usage.fds <= baseline.fds
+            back = not usage.threads_since(baseline) and not usage.fds_since(baseline)
             if back or time.monotonic() > deadline:
                 return usage
             time.sleep(0.01)
 
     def __str__(self) -> str:
         return f"threads {self.threads}, fds {self.fds}, RSS {self.rss_mb:.1f} MB"
+
+
+def _target(fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:  # closed meanwhile (listdir's own fd among them)
+        return ""
 
 
 class Soak:
@@ -94,16 +115,14 @@ class Soak:
         """``POST /_emulator/reset`` on every emulator (it releases all tasks held), then the inputs again."""
         w, h = self.size
         for (provider, _), client in self.clients.items():
-            client.control("POST", "/_emulator/reset")
+            client.control.reset()
             for stream, color in zip(INPUTS, ("#ff0000", "#0000ff"), strict=True):
                 source = f"pattern:color?color={color}&size={w}x{h}&tone=440"
-                client.control("POST", "/_emulator/streams", {"stream_id": stream, "source": source})
+                client.control.publish(stream, source)
             if provider == "tencent":
-                client.control("POST", "/_emulator/clock/advance", {"seconds": 6})  # the 5 s push rule
+                client.control.advance_clock(6)  # the 5 s push rule
 
     def close(self) -> None:
-        for client in self.clients.values():
-            client.close()
         for emulator in self.emulators:
             emulator.stop()
 
@@ -114,17 +133,17 @@ class Soak:
         client = self.clients[provider, mode]
         if provider == "zego":
             expect_ok("zego", client.zego_start(name, INPUTS, f"{name}_out"))
-            self._wait_frame(client, client.zego_task_id(name))
+            self._wait_frame(client, client.zego.task_id(name))
             expect_ok("zego", client.zego_stop(name))
         elif provider == "tencent":
             expect_ok("tencent", client.tencent_start(name, INPUTS, f"{name}_out"))
             self._wait_frame(client, f"tencent:{name}")
-            client.control("POST", "/_emulator/clock/advance", {"seconds": 5})  # cancel needs 5 s
-            expect_ok("tencent", client.tencent_cancel(name, f"{name}_out"))
+            client.control.advance_clock(5)  # cancel needs 5 s
+            expect_ok("tencent", client.tencent.cancel(name, f"{name}_out"))
         else:
             task = expect_ok("volcengine", client.volcengine_create(name, INPUTS))["Data"]["TaskID"]
             self._wait_frame(client, f"volcengine:{task}")
-            expect_ok("volcengine", client.volcengine_delete(task))
+            expect_ok("volcengine", client.volcengine.delete(task))
 
     def run(self, cycles: int, start: int = 0) -> None:
         for i in range(start, start + cycles):
@@ -138,7 +157,7 @@ class Soak:
         for name in names:
             expect_ok("zego", client.zego_start(name, INPUTS, f"{name}_out"))
         for name in names:
-            self._wait_frame(client, client.zego_task_id(name))
+            self._wait_frame(client, client.zego.task_id(name))
         for name in names:
             expect_ok("zego", client.zego_stop(name))
 
@@ -146,7 +165,7 @@ class Soak:
         """Wait until every stopped task of every emulator has closed its files and let go of its pipeline."""
         deadline = time.monotonic() + SETTLE_S
         for client in self.clients.values():
-            while any(t["state"] == "stopping" for t in client.control("GET", "/_emulator/tasks")["tasks"]):
+            while any(t["state"] == "stopping" for t in client.control.tasks()):
                 if time.monotonic() > deadline:
                     raise AssertionError("stopped tasks did not finish closing")
                 time.sleep(0.05)
@@ -154,7 +173,7 @@ class Soak:
     @staticmethod
     def _wait_frame(client: SignedClients, task_id: str) -> None:
         deadline = time.monotonic() + FRAME_WAIT_S
-        while client.control("GET", f"/_emulator/tasks/{task_id}")["frames"] < 1:
+        while client.control.task(task_id)["frames"] < 1:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{task_id} composed no frame in {FRAME_WAIT_S} s")
             time.sleep(0.01)
@@ -202,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{args.cycles} start/stop cycles in {wall:.1f} s ({args.cycles / wall:.1f}/s), "
             f"garbage collector {'on' if args.keep_gc else 'off'}; "
-            f"change: threads {after.threads - before.threads:+d}, fds {after.fds - before.fds:+d}, "
+            f"change: threads {after.threads - before.threads:+d} ({after.threads_since(before)} new left), "
+            f"fds {after.fds - before.fds:+d} ({after.fds_since(before)} new left), "
             f"RSS {after.rss_mb - before.rss_mb:+.1f} MB; "
             f"recordings kept {recordings}, HLS folders left {hls}"
         )

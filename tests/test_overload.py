@@ -31,14 +31,11 @@ def api(tmp_path: Path) -> Iterator[SignedClients]:
     emulator = EmulatorThread(settings).start()
     client = SignedClients(emulator.url, size=(64, 36), fps=5)
     for stream in INPUTS:
-        client.control(
-            "POST", "/_emulator/streams", {"stream_id": stream, "source": "pattern:bars?size=64x36"}
-        )
-    client.control("POST", "/_emulator/clock/advance", {"seconds": 6})
+        client.control.publish(stream, "pattern:bars?size=64x36")
+    client.control.advance_clock(6)
     try:
         yield client
     finally:
-        client.close()
         emulator.stop()
 
 
@@ -49,14 +46,14 @@ def _tencent_api3(client: SignedClients) -> live_client.LiveClient:
 
 
 def _running(client: SignedClients) -> list[str]:
-    tasks = client.control("GET", "/_emulator/tasks")["tasks"]
+    tasks = client.control.tasks()
     return sorted(t["id"] for t in tasks if t["state"] in ("starting", "running"))
 
 
 def test_starts_beyond_max_tasks_get_each_providers_overload_code(api: SignedClients) -> None:
     expect_ok("zego", api.zego_start("z1", INPUTS, "z1_out"))
     expect_ok("tencent", api.tencent_start("t1", INPUTS, "t1_out"))
-    assert api.control("GET", "/_emulator/health")["max_tasks"] == LIMIT
+    assert api.control.health()["max_tasks"] == LIMIT
     full = _running(api)
     assert full == ["tencent:t1", "zego:12345:z1"]
 
@@ -86,11 +83,11 @@ def test_starts_beyond_max_tasks_get_each_providers_overload_code(api: SignedCli
         _tencent_api3(api).CreateCommonMixStream(request)
     assert refused.value.code == "ResourceInsufficient", refused.value
 
-    status, body = api.volcengine_create("v1", INPUTS)
-    error = body["ResponseMetadata"]["Error"]
-    assert (status, error["Code"], error["CodeN"]) == (429, "FlowLimitExceeded", 100018), body
+    refused = api.volcengine_create("v1", INPUTS)
+    error = refused["ResponseMetadata"]["Error"]
+    assert (refused.status, error["Code"], error["CodeN"]) == (429, "FlowLimitExceeded", 100018), refused
     assert "max_tasks" in error["Message"]
-    listed = api.volcengine("ListCloudMixTask", {"Page": 1, "PageSize": 10})[1]["Result"]["Data"]
+    listed = api.volcengine.list(Page=1, PageSize=10)["Result"]["Data"]
     assert listed["Count"] == 0, listed  # the refused create left no task behind
 
     assert _running(api) == full  # nothing half-created
@@ -101,19 +98,19 @@ def test_starts_beyond_max_tasks_get_each_providers_overload_code(api: SignedCli
 
 def test_a_running_task_reports_its_realtime_factor(api: SignedClients) -> None:
     expect_ok("zego", api.zego_start("rt", INPUTS, "rt_out"))
-    task_id = api.zego_task_id("rt")
+    task_id = api.zego.task_id("rt")
     deadline = time.monotonic() + 10
-    while (view := api.control("GET", f"/_emulator/tasks/{task_id}"))["realtime_factor"] is None:
+    while (view := api.control.task(task_id))["realtime_factor"] is None:
         assert time.monotonic() < deadline, view
         time.sleep(0.1)
     time.sleep(1.0)  # a window of a second or two
-    view = api.control("GET", f"/_emulator/tasks/{task_id}")
+    view = api.control.task(task_id)
     # Realtime: one media second per wall second (this machine keeps up with one 64x36 5 fps mix).
     assert 0.8 < view["realtime_factor"] < 1.25, view
     assert view["behind"] is (view["realtime_factor"] < 0.95)
     expect_ok("zego", api.zego_stop("rt"))
     deadline = time.monotonic() + 10
-    while (view := api.control("GET", f"/_emulator/tasks/{task_id}"))["state"] != "stopped":
+    while (view := api.control.task(task_id))["state"] != "stopped":
         assert time.monotonic() < deadline, view
         time.sleep(0.05)
     assert view["realtime_factor"] is not None  # the last measure stays

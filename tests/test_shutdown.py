@@ -23,14 +23,13 @@ def test_a_signal_stops_the_server_and_finalises_the_recording(tmp_path: Path, s
         client = SignedClients(url, size=(160, 90), fps=10)
         for stream in ("sd_a", "sd_b"):
             source = "pattern:bars?size=160x90&fps=10&tone=440"
-            client.control("POST", "/_emulator/streams", {"stream_id": stream, "source": source})
+            client.control.publish(stream, source)
         expect_ok("zego", client.zego_start("sd", ("sd_a", "sd_b"), "sd_out"))
-        task_id = client.zego_task_id("sd")
+        task_id = client.zego.task_id("sd")
         deadline = time.monotonic() + 15
-        while client.control("GET", f"/_emulator/tasks/{task_id}")["frames"] < 10:
+        while client.control.task(task_id)["frames"] < 10:
             assert time.monotonic() < deadline, "the mix composed no frames"
             time.sleep(0.05)
-        client.close()
 
         server.send_signal(sig)
         started = time.monotonic()

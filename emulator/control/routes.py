@@ -310,12 +310,7 @@ async def task_stop(request: web.Request) -> web.Response:
 @routes.get("/_emulator/tasks/{task_id}/snapshot.png")
 async def task_snapshot(request: web.Request) -> web.StreamResponse:
     task = _task_or_404(request)
-    pipeline = task.pipeline
-    png = (
-        None
-        if pipeline is None
-        else await asyncio.get_running_loop().run_in_executor(None, pipeline.snapshot_png)
-    )
+    png = await asyncio.get_running_loop().run_in_executor(None, task.snapshot_png)
     if not png:
         return json_error(404, "NoFrame", f"task {task.id} has not composed a frame yet")
     return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "no-store"})

@@ -29,6 +29,7 @@ from emulator.core.streams import PublishedStream, StreamRegistry
 log = logging.getLogger(__name__)
 
 FINISHED_KEPT = 500
+FINAL_SNAPSHOTS_KEPT = 50
 RECORDINGS_DIR = "recordings"  # under the data dir (the media engine's layout, docs/internals.md)
 STOP_TIMEOUT_S = 10.0
 
@@ -87,6 +88,7 @@ class Task:
     meta: dict[str, Any] = field(default_factory=dict)  # provider-specific (sessions, sequence, user...)
     pipeline: Pipeline | None = field(default=None, repr=False)  # None once stopped: all released
     final_status: dict[str, Any] = field(default_factory=dict, repr=False)  # the pipeline's, when it stopped
+    final_snapshot: bytes | None = field(default=None, repr=False)  # its last frame (PNG), recent tasks only
     all_lost_since: float | None = None
     _job_view: tuple[MixJob, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
@@ -103,6 +105,11 @@ class Task:
         if self._job_view is None or self._job_view[0] is not self.job:
             self._job_view = (self.job, self.job.to_dict())
         return self._job_view[1]
+
+    def snapshot_png(self) -> bytes | None:
+        """The latest composed frame as PNG; once stopped, the last one (None when it had none, or when
+        FINAL_SNAPSHOTS_KEPT tasks have stopped since)."""
+        return self.final_snapshot if self.pipeline is None else self.pipeline.snapshot_png()
 
     def input_states(self) -> dict[str, dict[str, Any]]:
         """The media engine's view of each input (cheaper than the whole status: the ticker reads it)."""
@@ -151,6 +158,7 @@ class TaskManager:
         self._listeners: list[TaskListener] = []
         self._unpublished_at: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._snapshots: deque[Task] = deque()  # stopped tasks holding their last frame, oldest first
         self._stopping: set[asyncio.Future[dict[str, Any]]] = set()
         registry.subscribe(self._on_stream_event)
         self._prune_recordings()
@@ -257,6 +265,7 @@ class TaskManager:
 
     def forget_finished(self) -> None:
         self._finished.clear()
+        self._snapshots.clear()
 
     # ----- rules on the emulator clock
     def tick(self) -> None:
@@ -329,16 +338,16 @@ class TaskManager:
         pipeline = task.pipeline
         loop = asyncio.get_running_loop()
 
-        def close() -> dict[str, Any]:
+        def close() -> tuple[dict[str, Any], bytes | None]:
             if pipeline is None:
-                return {}
+                return {}, None
             try:
                 pipeline.stop(timeout=STOP_TIMEOUT_S)
             except Exception:
                 log.exception("stopping task %s", task.id)
-            status = task.media_status()
+            status, snapshot = task.media_status(), task.snapshot_png()
             release_free_memory()  # the pipeline freed its buffers: the allocator hands the pages back
-            return status
+            return status, snapshot
 
         # Out of the active set at once: the id and its outputs are free while the files are closed.
         if self._active.get(task.id) is task:
@@ -347,27 +356,36 @@ class TaskManager:
             self._registry.release_outputs(task.id)
         # A thread per stop, not the loop's executor: stops run side by side (a reset or shutdown of many
         # tasks takes as long as the slowest one) and the thread ends with the stop.
-        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+        future: asyncio.Future[tuple[dict[str, Any], bytes | None]] = loop.create_future()
 
         def run() -> None:
-            status = close()
+            result = close()
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
-                loop.call_soon_threadsafe(_resolve, future, status)
+                loop.call_soon_threadsafe(_resolve, future, result)
 
         threading.Thread(target=run, name=f"stop {task.id}", daemon=True).start()
         self._stopping.add(future)
 
-        def done(_: asyncio.Future[dict[str, Any]]) -> None:
+        def done(_: asyncio.Future[tuple[dict[str, Any], bytes | None]]) -> None:
             self._stopping.discard(future)
             # The record of a finished task keeps what it reported, not the pipeline: a stopped task holds
             # no encoder, frame or thread.
-            task.final_status = future.result() if not future.cancelled() else {}
+            task.final_status, task.final_snapshot = future.result() if not future.cancelled() else ({}, None)
             task.pipeline = None
+            self._keep_snapshot(task)
             task.state = state
             self._emit(task, state.value, {"reason": reason, "error": task.error})
             self._prune_recordings()
 
         future.add_done_callback(done)
+
+    def _keep_snapshot(self, task: Task) -> None:
+        """Stopped tasks keep their last frame, the newest FINAL_SNAPSHOTS_KEPT of them only (bounded)."""
+        if task.final_snapshot is None:
+            return
+        self._snapshots.append(task)
+        if len(self._snapshots) > FINAL_SNAPSHOTS_KEPT:
+            self._snapshots.popleft().final_snapshot = None
 
     def _prune_recordings(self) -> None:
         """Apply the recording retention; what running tasks write is kept."""
@@ -390,6 +408,6 @@ class TaskManager:
                 log.exception("task listener failed on %s %s", task.id, event)
 
 
-def _resolve(future: asyncio.Future[dict[str, Any]], status: dict[str, Any]) -> None:
+def _resolve(future: asyncio.Future[Any], result: Any) -> None:
     if not future.done():
-        future.set_result(status)
+        future.set_result(result)

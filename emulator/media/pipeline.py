@@ -116,6 +116,7 @@ class MixPipeline:
         self._samples = 0  # audio samples pulled from the renderer so far
         self._latest: av.VideoFrame | None = None
         self._final_status: dict[str, Any] | None = None  # set once stopped: the outputs are released
+        self._final_png: bytes | None = None  # the last composed frame, kept as PNG once stopped
         self._inputs: dict[str, dict[str, Any]] = {}
         self._shown: dict[str, list[int] | None] = {}  # layer id -> size of the frame it draws (layout)
         self._levels: dict[str, float] = {}
@@ -212,13 +213,9 @@ class MixPipeline:
         return self._inputs
 
     def snapshot_png(self) -> bytes | None:
-        """The latest composed frame as PNG (converted only now, on request), None before the first frame."""
-        frame = self._latest
-        if frame is None:
-            return None
-        buffer = io.BytesIO()
-        frame.to_image().save(buffer, format="PNG")
-        return buffer.getvalue()
+        """The latest composed frame as PNG (converted only now, on request), None before the first frame;
+        once stopped, the last one (converted when the frames were let go)."""
+        return self._final_png if self._final_status is not None else _png(self._latest)
 
     def sound_levels(self) -> dict[str, float]:
         return self._levels
@@ -355,6 +352,7 @@ class MixPipeline:
     def _release(self) -> None:
         """Keep the final status, then let go of the encoders, sinks and frames at once (explicitly: a
         stopped pipeline must not wait for the garbage collector to free its FFmpeg objects and threads)."""
+        self._final_png = _png(self._latest)
         self._final_status = self.status()
         self._outputs.release()
         self._latest = None
@@ -366,3 +364,11 @@ class MixPipeline:
             self._on_event(kind, data)
         except Exception:
             log.exception("pipeline %s: event handler failed on %s", self.task_id, kind)
+
+
+def _png(frame: av.VideoFrame | None) -> bytes | None:
+    if frame is None:
+        return None
+    buffer = io.BytesIO()
+    frame.to_image().save(buffer, format="PNG")
+    return buffer.getvalue()
