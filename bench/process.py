@@ -32,6 +32,11 @@ def serve(data_dir: Path, *options: str) -> Iterator[tuple[subprocess.Popen[str]
             server.wait()
             raise RuntimeError(f"mix-emulator serve did not start: {first}{server_log(data_dir)}")
         yield server, first.split(START_LINE, 1)[1].strip()
+    except BaseException:
+        if server.poll() is not None:  # it died under the caller: say why
+            print(f"mix-emulator serve exited with {server.returncode}; its log ends:", file=sys.stderr)
+            print(server_log(data_dir)[-4000:], file=sys.stderr)
+        raise
     finally:
         if server.poll() is None:
             server.kill()
