@@ -149,8 +149,9 @@ class Soak:
         for i in range(start, start + cycles):
             self.cycle(PROVIDERS[i % len(PROVIDERS)], MODES[i % len(MODES)])
 
-    def burst(self, count: int) -> None:
-        """Start ``count`` mixes at once, then stop them all at once: thread pools reach their size."""
+    def burst(self, count: int, *, stop: bool = True) -> None:
+        """Start ``count`` mixes at once, then stop them all at once (thread pools reach their size);
+        ``stop`` False leaves them running (for a reset to stop)."""
         client = self.clients["zego", "realtime"]
         names = [f"burst{self._count}_{i}" for i in range(count)]
         self._count += 1
@@ -158,7 +159,7 @@ class Soak:
             expect_ok("zego", client.zego_start(name, INPUTS, f"{name}_out"))
         for name in names:
             self._wait_frame(client, client.zego.task_id(name))
-        for name in names:
+        for name in names if stop else ():
             expect_ok("zego", client.zego_stop(name))
 
     def settle(self) -> None:

@@ -1,6 +1,6 @@
 """Soak: 100 start/stop cycles across the three providers' signed APIs, realtime and fast, with the garbage
-collector off; the process's OS threads, fds and RSS come back to where they were (bench/soak.py, which
-``make soak`` runs with 1,000 cycles)."""
+collector off, then four mixes left running for a reset to stop; the process's OS threads, fds and RSS come
+back to where they were (bench/soak.py, which ``make soak`` runs with 1,000 cycles)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ def test_start_stop_cycles_leave_nothing_behind(tmp_path: Path) -> None:
             assert len(list(folder.glob("recordings/*/*.mp4"))) <= 20
         with av.open(str(kept[-1])) as container:  # the newest recording is whole
             assert sum(1 for _ in container.decode(video=0)) >= 1
+        soak.burst(4, stop=False)  # running when the reset comes: it must release them too
         soak.reset()
         after = Usage.settled(before)
     # No thread or fd the cycles started is left (counting by identity: the test session's own emulator
