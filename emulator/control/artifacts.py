@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,15 @@ def output_urls(ctx: EmulatorContext, recorded: dict[str, Any]) -> dict[str, str
 def _url(base: str, root: Path, path: str | None, prefix: str) -> str | None:
     if not path:
         return None
-    try:  # the sinks build their paths from the same data dir: no file system call per task view
-        relative = Path(path).relative_to(root)
-    except ValueError:
-        try:
-            relative = Path(path).resolve().relative_to(root.resolve())
-        except ValueError:  # not under the data dir (a sink configured elsewhere): nothing to serve
-            return None
+    # The sinks build their paths from the same data dir: a prefix test, no file system call per task view
+    # (the task list makes this for every output of every task).
+    head = f"{root}{os.sep}"
+    if path.startswith(head):
+        return f"{base}/{prefix}/{path[len(head) :].replace(os.sep, '/')}"
+    try:
+        relative = Path(path).resolve().relative_to(root.resolve())
+    except ValueError:  # not under the data dir (a sink configured elsewhere): nothing to serve
+        return None
     return f"{base}/{prefix}/{relative.as_posix()}"
 
 
