@@ -105,8 +105,9 @@ def test_a_running_task_reports_its_realtime_factor(api: SignedClients) -> None:
         time.sleep(0.1)
     time.sleep(1.0)  # a window of a second or two
     view = api.control.task(task_id)
-    # Realtime: one media second per wall second (this machine keeps up with one 64x36 5 fps mix).
-    assert 0.8 < view["realtime_factor"] < 1.25, view
+    # Realtime: about one media second per wall second for one 64x36 5 fps mix (a machine busy elsewhere may
+    # slow it; a realtime mix never runs ahead but to catch up the second it lost at most: 1.5x).
+    assert 0.5 < view["realtime_factor"] <= 1.5, view
     assert view["behind"] is (view["realtime_factor"] < 0.95)
     expect_ok("zego", api.zego_stop("rt"))
     deadline = time.monotonic() + 10
