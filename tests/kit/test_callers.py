@@ -57,7 +57,7 @@ def test_tencent_api3_raw_call_and_sdk(mix_emulator: EmulatorHandle) -> None:
     }
     answer = mix_emulator.tencent_api3.call("CreateCommonMixStream", body)
     assert "Error" not in answer["Response"], answer
-    assert mix_emulator.wait_for("tencent:api3room", frames=1)["state"] == "running"
+    mix_emulator.wait_for("tencent:api3room", state="running", frames=1)
     request = models.CancelCommonMixStreamRequest()
     request.MixStreamSessionId = "api3room"
     mix_emulator.advance_clock(5)
