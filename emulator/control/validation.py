@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+
+from emulator.core import jsonin
 
 
 class FieldError(Exception):
@@ -66,7 +67,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     if not raw.strip():
         raise FieldError("body", "a JSON object is required")
     try:
-        data = json.loads(raw)
+        data = jsonin.loads(raw)
     except (ValueError, RecursionError):
         raise FieldError("body", "not valid JSON") from None
     if not isinstance(data, dict):
@@ -105,6 +106,8 @@ def text(max_len: int, *, allow_slash: bool = True) -> Callable[[Any], str | Non
             return "must not be empty"
         if len(value) > max_len:
             return f"longer than {max_len} characters"
+        if "\x00" in value or not jsonin.is_text(value):
+            return "must be text without NUL characters or lone surrogates"
         if not allow_slash and ("/" in value or "\\" in value):
             return "must not contain / or \\"
         return None

@@ -76,9 +76,11 @@ class MediaRoots:
             return None
         candidates = [path] if path.is_absolute() else [*(root / path for root in self.roots), path]
         for candidate in candidates:
-            resolved = candidate.resolve()
+            resolved = _existing_file(candidate)
+            if resolved is None:
+                continue
             inside = any(resolved.is_relative_to(root) for root in self.roots)
-            if resolved.is_file() and (inside or not confined):
+            if inside or not confined:
                 return resolved
         return None
 
@@ -96,7 +98,17 @@ class MediaRoots:
         if rel_path.is_absolute() or ".." in rel_path.parts:
             return None
         for root in self.roots:
-            candidate = (root / rel_path).resolve()
-            if candidate.is_file() and candidate.is_relative_to(root):
+            candidate = _existing_file(root / rel_path)
+            if candidate is not None and candidate.is_relative_to(root):
                 return candidate
+        return None
+
+
+def _existing_file(path: Path) -> Path | None:
+    """The resolved path if it is a file; None for a name no file system takes (a NUL byte, a lone
+    surrogate, a component over the name limit) as for a missing file."""
+    try:
+        resolved = path.resolve()
+        return resolved if resolved.is_file() else None
+    except (OSError, ValueError):  # UnicodeEncodeError is a ValueError
         return None

@@ -14,7 +14,6 @@ parameters are put back into the JSON object (formparams.py); errors come back i
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from emulator.core import jsonin
 from emulator.providers.base import BodyTooLarge, Provider
 from emulator.providers.tencent import params, tc3, v1sign
 from emulator.providers.tencent.errors import Api3Error, TencentError
@@ -167,7 +167,7 @@ def _form(raw: bytes) -> dict[str, str]:
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw) if raw.strip() else {}
+        body = jsonin.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError):
         raise Api3Error("InvalidParameter", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):

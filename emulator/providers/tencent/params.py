@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from emulator.core import jsonin
 from emulator.providers.tencent.errors import TencentError
 from emulator.providers.tencent.templates import TEMPLATE_INPUTS
 
@@ -126,7 +127,7 @@ class CancelRequest:
 # ----- the envelope
 def decode_body(raw: bytes) -> dict[str, Any]:
     try:
-        body = json.loads(raw)
+        body = jsonin.loads(raw)
     except (ValueError, RecursionError):
         raise TencentError(-1, "Parse input params failed, the body is not JSON!") from None
     if not isinstance(body, dict):

@@ -6,12 +6,12 @@ JSON body -> the action. Every failure is a :class:`VolcError` rendered in the O
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from emulator.context import EmulatorContext
+from emulator.core import jsonin
 from emulator.core.faults import FaultRule
 from emulator.core.tasks import Task
 from emulator.providers.base import BodyTooLarge, Provider
@@ -110,6 +110,6 @@ def _json(body: bytes) -> Any:
     if not body.strip():
         return {}
     try:
-        return json.loads(body)
+        return jsonin.loads(body)
     except (ValueError, RecursionError):
         raise VolcError("InvalidParameter", "the request body is not valid JSON") from None

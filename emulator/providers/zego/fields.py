@@ -11,10 +11,10 @@ sends ``mixOutput``), ``""`` stands for absent (``"output_bg_color": ''``) and n
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from emulator.core import jsonin
 from emulator.providers.zego.errors import BAD_PARAM, PARSE_FAILED, ZegoError
 
 INT64 = 2**63 - 1
@@ -35,7 +35,7 @@ def json_body(raw: bytes) -> Any:
     if not raw.strip():
         raise ZegoError(PARSE_FAILED, "the body is empty: send the parameters as a JSON object")
     try:
-        return json.loads(raw)
+        return jsonin.loads(raw)
     except (ValueError, RecursionError):
         raise ZegoError(PARSE_FAILED, "the body is not valid JSON") from None
 

@@ -8,12 +8,12 @@ stop-mix's fields are not documented: it takes ``task_id`` (or the output ``stre
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from emulator.core import jsonin
 from emulator.core.tasks import Task
 from emulator.providers.base import BodyTooLarge
 from emulator.providers.zego.auth import TOKEN_TTL_S
@@ -124,7 +124,7 @@ def _app_of(zego: ZegoProvider, request: web.Request) -> int:
 def _stop_spec(zego: ZegoProvider, app_id: int, raw: bytes) -> StopSpec:
     """JSON or form fields: task_id or the output stream_id; id_name; seq."""
     try:
-        data: Any = json.loads(raw) if raw.strip().startswith(b"{") else dict(parse_qsl(raw.decode()))
+        data: Any = jsonin.loads(raw) if raw.strip().startswith(b"{") else dict(parse_qsl(raw.decode()))
     except (ValueError, RecursionError):
         raise ZegoError(PARSE_FAILED, "the body is neither JSON nor a form") from None
     r = Reader(data, "", type_code=STOP_PARSE, lenient=True)
