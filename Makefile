@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 ARGS ?=
 
-.PHONY: install node-sdks run test lint bench soak load fixtures clean
+.PHONY: install node-sdks run test lint bench soak load fuzz fixtures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ soak: install  ## 1,000 mix start/stop cycles (three providers, realtime and fas
 
 load: install  ## 200 concurrent API clients while 20 mixes run; the control API with 100 running tasks
 	$(BIN)/python -m bench.load $(ARGS)
+
+N ?= 100000
+fuzz: install  ## N signed, mutated requests to every provider action and control route (N=1000000: the long run)
+	$(BIN)/python -m bench.fuzz -n $(N) $(ARGS)
 
 fixtures: install  ## regenerate the small media clips under fixtures/media
 	$(BIN)/python fixtures/make_media.py

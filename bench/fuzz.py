@@ -487,8 +487,8 @@ def tc3_headers(body: bytes, host: str, action: str, now: int) -> dict[str, str]
         "X-TC-Timestamp": str(now),
         "X-TC-Version": "2018-08-01",
         "X-TC-Region": "ap-guangzhou",
-        "Authorization": f"TC3-HMAC-SHA256 Credential={TENCENT_APPID}/{scope}, SignedHeaders=content-type;host, "
-        f"Signature={signature}",
+        "Authorization": f"TC3-HMAC-SHA256 Credential={TENCENT_APPID}/{scope}, "
+        f"SignedHeaders=content-type;host, Signature={signature}",
     }
 
 

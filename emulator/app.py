@@ -16,6 +16,7 @@ from aiohttp import web
 
 from emulator.config import Settings
 from emulator.context import EmulatorContext
+from emulator.control.access import control_access, ensure_control_token
 from emulator.control.routes import CTX, add_control_routes
 from emulator.control.validation import FieldError, json_error
 from emulator.core.eventlog import log_request, log_task_event
@@ -36,6 +37,9 @@ def create_app(settings: Settings, pipeline_factory: PipelineFactory | None = No
         client_max_size=settings.max_body_bytes, middlewares=[_errors_middleware, _journal_middleware]
     )
     app[CTX] = ctx
+    ensure_control_token(settings)
+    if settings.control_token is not None:
+        app.middlewares.append(control_access(settings.control_token))
     ctx.clock.on_advance(ctx.tasks.tick)
     ctx.tasks.subscribe(log_task_event)  # idle rules are re-checked the moment a test moves the clock
     ctx.providers = load_providers(ctx)

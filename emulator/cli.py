@@ -161,8 +161,10 @@ async def _serve(settings) -> None:  # type: ignore[no-untyped-def]
     import contextlib
     import signal
 
+    from emulator.control.access import ensure_control_token
     from emulator.server import DEMO_STREAMS, start_emulator, tune_collector
 
+    made_token = ensure_control_token(settings)
     running = await start_emulator(settings)
     tune_collector()
     ctx = running.ctx
@@ -173,6 +175,12 @@ async def _serve(settings) -> None:  # type: ignore[no-untyped-def]
         f"data dir: {settings.data_dir.resolve()}  auth: {settings.auth}  media: {settings.media_mode}",
         flush=True,
     )
+    if made_token:  # printed, never logged: logs get pasted into bug reports
+        print(f"control API token (bound beyond loopback): {settings.control_token}", flush=True)
+    if settings.control_token is not None:
+        print(
+            "control API: 'Authorization: Bearer <token>'; dashboard: /_emulator/?token=<token>", flush=True
+        )
     if settings.demo:
         print("demo streams: " + ", ".join(s["stream_id"] for s in DEMO_STREAMS), flush=True)
     print(f"try: curl {running.url}/_emulator/health\n     curl {running.url}/_emulator/streams", flush=True)

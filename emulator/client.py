@@ -47,12 +47,16 @@ class ControlClient:
     every request's headers come from :meth:`headers`, so a subclass or a later option (a token) has one
     place to change."""
 
-    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+    def __init__(self, base_url: str, timeout: float = 30.0, *, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.token = token  # the control token, when the emulator asks for one (control_token)
 
     def headers(self) -> dict[str, str]:
-        return {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json"}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return headers
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None, **query: Any) -> Any:
         url = self.base_url + path

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from emulator.core.outbound import check_entries
+
 AuthMode = Literal["strict", "off"]
 MediaMode = Literal["realtime", "fast"]
 
@@ -53,6 +55,11 @@ class Settings:
     public_host: str | None = None  # host[:port] used in play URLs handed to clients (default: host:port)
     credentials: list[Credential] = field(default_factory=lambda: list(DEFAULT_CREDENTIALS))
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)  # per-provider options
+    # The control API's token (Authorization: Bearer). Required when bound beyond loopback: if none is set
+    # then, one is made at start and printed (not logged).
+    control_token: str | None = None
+    # Hosts URL sources, callbacks and pushes may reach (core/outbound.py); empty: any.
+    outbound_allow: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         # Callers (tests, the in-process Emulator) pass paths as str as often as Path.
@@ -100,6 +107,8 @@ _ENV_FIELDS: dict[str, str] = {
     "MIXEMU_MAX_TASKS": "max_tasks",
     "MIXEMU_RECORDINGS_KEEP": "recordings_keep",
     "MIXEMU_RECORDINGS_MAX_BYTES": "recordings_max_bytes",
+    "MIXEMU_CONTROL_TOKEN": "control_token",
+    "MIXEMU_OUTBOUND_ALLOW": "outbound_allow",
 }
 
 
@@ -147,7 +156,19 @@ def _credential(provider: str, app: Any, source: str) -> Credential:
     if not isinstance(app, dict) or "app_id" not in app or "secret" not in app:
         raise SettingsError(f"{source}: needs app_id and secret")
     extra = {k: v for k, v in app.items() if k not in ("app_id", "secret")}
+    for name in ("app_id", "secret", *(k for k in extra if k.endswith("secret"))):
+        if problem := unusable_secret(str(app[name])):
+            raise SettingsError(f"{source}: {name} {problem}")
     return Credential(provider, str(app["app_id"]), str(app["secret"]), extra)
+
+
+def unusable_secret(value: str) -> str | None:
+    """Why a secret (or id) could sign nothing: empty, or not text that UTF-8 can carry. None if usable."""
+    if not value.strip():
+        return "is empty"
+    if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+        return "holds a NUL or a lone surrogate"
+    return None
 
 
 def _set(settings: Settings, name: str, raw: Any, *, source: str) -> None:
@@ -194,4 +215,14 @@ def _convert(name: str, raw: Any) -> Any:
         return raw if isinstance(raw, bool) else str(raw).lower() in ("1", "true", "yes", "on")
     if name in ("host", "public_host"):
         return str(raw)
+    if name == "control_token":
+        token = str(raw)
+        if problem := unusable_secret(token):
+            raise ValueError(f"control_token {problem}")
+        return token
+    if name == "outbound_allow":
+        items = [p.strip() for p in raw.split(",")] if isinstance(raw, str) else [str(p) for p in raw]
+        items = [p for p in items if p]
+        check_entries(items)
+        return items
     raise ValueError(f"cannot set {name}")

@@ -10,6 +10,7 @@ from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import EmulatorClock
 from emulator.core.faults import FaultInjector
 from emulator.core.journal import RequestJournal
+from emulator.core.outbound import OutboundPolicy
 from emulator.core.resolver import SourceResolverImpl
 from emulator.core.streams import StreamRegistry
 from emulator.core.tasks import PipelineFactory, TaskManager
@@ -50,8 +51,9 @@ class EmulatorContext:
         urls = UrlMap()
         roots = MediaRoots(settings.all_media_roots())
         hub = LiveHub()
-        resolver = SourceResolverImpl(registry, urls, roots)
-        factory = pipeline_factory or _media_pipeline_factory(hub)
+        outbound = OutboundPolicy(settings.outbound_allow)
+        resolver = SourceResolverImpl(registry, urls, roots, outbound)
+        factory = pipeline_factory or _media_pipeline_factory(hub, outbound)
         tasks = TaskManager(
             clock,
             registry,
@@ -75,7 +77,7 @@ class EmulatorContext:
             tasks=tasks,
             faults=FaultInjector(),
             journal=RequestJournal(settings.journal_size),
-            callbacks=CallbackDispatcher(clock),
+            callbacks=CallbackDispatcher(clock, outbound),
             relays=relays,
         )
 
@@ -122,10 +124,11 @@ class EmulatorContext:
         }
 
 
-def _media_pipeline_factory(hub: LiveHub) -> PipelineFactory:
+def _media_pipeline_factory(hub: LiveHub, outbound: OutboundPolicy) -> PipelineFactory:
     def factory(job: Any, **kwargs: Any) -> Any:
         from emulator.media.pipeline import MixPipeline  # imported on first use: keeps start-up fast
 
-        return MixPipeline(job, hub=hub, keep_hls=False, **kwargs)  # a stopped task leaves no HLS folder
+        # a stopped task leaves no HLS folder
+        return MixPipeline(job, hub=hub, keep_hls=False, push_check=outbound.refusal, **kwargs)
 
     return factory

@@ -20,6 +20,8 @@ import aiohttp
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.eventlog import log_failed_attempt
+from emulator.core.journal import redact_json
+from emulator.core.outbound import OutboundPolicy
 
 BodyFormat = Literal["json", "form"]
 ATTEMPT_TIMEOUT_S = 5.0
@@ -49,12 +51,14 @@ class Delivery:
     next_attempt_at: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The delivery as the control API shows it: the payload's signature redacted, as in the journal."""
+        return {**asdict(self), "payload": redact_json(self.payload)}
 
 
 class CallbackDispatcher:
-    def __init__(self, clock: EmulatorClock) -> None:
+    def __init__(self, clock: EmulatorClock, outbound: OutboundPolicy | None = None) -> None:
         self._clock = clock
+        self._outbound = outbound or OutboundPolicy([])
         self._ids = itertools.count(1)
         self._deliveries: deque[Delivery] = deque(maxlen=MAX_KEPT)
         self._session: aiohttp.ClientSession | None = None
@@ -86,6 +90,11 @@ class CallbackDispatcher:
             task_id=task_id,
         )
         self._deliveries.append(delivery)
+        refusal = self._outbound.refusal(url)
+        if refusal is not None:  # never sent: the attempt says why
+            delivery.attempts.append(Attempt(self._clock.now(), None, refusal))
+            delivery.gave_up = True
+            return delivery
         self._spawn(delivery)
         return delivery
 

@@ -13,16 +13,45 @@ import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 REDACTED = "***"
 MAX_BODY_CHARS = 64 * 1024
 
-# Query and JSON keys whose values are secrets, lower-cased.
-_SECRET_KEYS = frozenset(
-    {"sign", "signature", "access_token", "secret", "serversecret", "secretkey", "secret_key", "sk", "token"}
+# Names whose values are secrets, lower-cased with "_" and "-" removed: in a query, a form, JSON at any depth.
+_SECRET_NAMES = frozenset(
+    {
+        "sign",
+        "signature",
+        "accesstoken",
+        "token",
+        "secret",
+        "serversecret",
+        "callbacksecret",
+        "secretkey",
+        "secretaccesskey",
+        "sk",
+        "password",
+        "sessiontoken",
+        "securitytoken",
+        "authorization",
+    }
 )
-_SECRET_HEADERS = frozenset({"authorization", "x-tc-signature", "x-security-token", "cookie"})
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-tc-signature", "x-tc-token", "x-security-token", "cookie"}
+)
 _SIGNATURE_IN_HEADER = re.compile(r"(Signature=)[^,\s]+")
+# A secret named in text that is neither JSON nor a form (truncated, malformed): "name": "value", name=value.
+_SECRET_IN_TEXT = re.compile(
+    r"""(?ix)
+    ((?<![a-z0-9])["']?
+     (?:access[_-]?token|server[_-]?secret|callback[_-]?secret|secret[_-]?(?:access[_-]?)?key|secret
+       |signature|sign|token|sk|password|session[_-]?token|security[_-]?token)
+     ["']?\s*[:=]\s*)
+    ("(?:[^"\\]|\\.)*"?|'[^']*'?|[^&\s,;}\]]*)
+    """
+)
+_FORM = re.compile(r"[^=&\s{\[\"]+=[^&\s]*(?:&[^=&\s]+=[^&\s]*)*")
 
 
 @dataclass
@@ -80,7 +109,7 @@ class RequestJournal:
             method=method,
             path=path,
             query=redact_mapping(query),
-            headers={k: _redact_header(k, v) for k, v in headers.items()},
+            headers=redact_headers(headers),
             body=_decode_body(body),
             status=status,
             response=_decode_body(response),
@@ -117,19 +146,46 @@ class RequestJournal:
             self._entries.clear()
 
 
+def is_secret_name(name: object) -> bool:
+    return isinstance(name, str) and name.lower().replace("_", "").replace("-", "") in _SECRET_NAMES
+
+
 def redact_mapping(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: (REDACTED if k.lower() in _SECRET_KEYS else v) for k, v in data.items()}
+    """A query's or form's fields with secret values replaced."""
+    return {k: (REDACTED if is_secret_name(k) else v) for k, v in data.items()}
 
 
-def _redact_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: (REDACTED if isinstance(k, str) and k.lower() in _SECRET_KEYS else _redact_json(v))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_redact_json(v) for v in value]
-    return value
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: _redact_header(k, v) for k, v in headers.items()}
+
+
+def redact_text(text: str) -> str:
+    """Secrets in free text (a malformed or truncated body, a log line): ``name=value``, ``"name": "v"``."""
+    return _SECRET_IN_TEXT.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def redact_json(value: Any) -> Any:
+    """Secret values at any depth, in objects inside arrays too (iterative: bodies may nest deeply)."""
+    if not isinstance(value, dict | list):
+        return value
+    root: list[Any] = [value]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, value)]  # (container, key, original)
+    while stack:
+        container, key, original = stack.pop()
+        if isinstance(original, dict):
+            copy: dict[Any, Any] = {}
+            for k, v in original.items():
+                copy[k] = REDACTED if is_secret_name(k) else v
+                if not is_secret_name(k) and isinstance(v, dict | list):
+                    stack.append((copy, k, v))
+            container[key] = copy
+        else:
+            items = list(original)
+            for i, v in enumerate(items):
+                if isinstance(v, dict | list):
+                    stack.append((items, i, v))
+            container[key] = items
+    return root[0]
 
 
 def _redact_header(name: str, value: str) -> str:
@@ -138,14 +194,22 @@ def _redact_header(name: str, value: str) -> str:
     return REDACTED if name.lower() in _SECRET_HEADERS else value
 
 
+def _redact_form(text: str) -> str:
+    pairs = parse_qsl(text, keep_blank_values=True)
+    return urlencode([(k, REDACTED if is_secret_name(k) else v) for k, v in pairs], safe="*")
+
+
 def _decode_body(body: bytes) -> Any:
+    """A body as the journal keeps it: parsed JSON, else text (a form's fields or free text), redacted."""
     if not body:
         return None
     text = body[:MAX_BODY_CHARS].decode("utf-8", errors="replace")
     if len(body) <= MAX_BODY_CHARS:
         try:
-            return _redact_json(json.loads(text))
+            return redact_json(json.loads(text))
         except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
             pass
+        if _FORM.fullmatch(text.strip()):
+            return _redact_form(text.strip())
     suffix = f"... ({len(body)} bytes)" if len(body) > MAX_BODY_CHARS else ""
-    return text + suffix
+    return redact_text(text) + suffix

@@ -8,9 +8,11 @@ anchor that starts pushing after the task was created joins the mix, as the real
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from emulator.core.job import ResolvedSource
+from emulator.core.outbound import OutboundPolicy
 from emulator.core.streams import StreamRegistry
 from emulator.core.urlmap import MediaRoots, UrlMap
 
@@ -35,13 +37,23 @@ def stream_id_in(url: str) -> str | None:
     return name or None
 
 
+_NETWORK = re.compile(r"(?i)(https?|rtmps?)://")  # what the media engine would fetch from another host
+
+
 class SourceResolverImpl:
     """Callable as a ``SourceResolver`` (core/job.py)."""
 
-    def __init__(self, registry: StreamRegistry, urls: UrlMap, roots: MediaRoots) -> None:
+    def __init__(
+        self,
+        registry: StreamRegistry,
+        urls: UrlMap,
+        roots: MediaRoots,
+        outbound: OutboundPolicy | None = None,
+    ) -> None:
         self._registry = registry
         self._urls = urls
         self._roots = roots
+        self._outbound = outbound or OutboundPolicy([])
 
     def __call__(self, spec: str) -> ResolvedSource | None:
         generation, loop = 0, False
@@ -66,6 +78,8 @@ class SourceResolverImpl:
             if path is None:
                 return ResolvedSource(f"{INVALID_PREFIX}{self._roots.not_found(spec)}", generation)
             spec = str(path)
+        elif _NETWORK.match(spec) and (refusal := self._outbound.refusal(spec)) is not None:
+            return ResolvedSource(f"{INVALID_PREFIX}{refusal}", generation)
         return ResolvedSource(spec, generation, loop)
 
     def _pulled(self, url: str) -> str:

@@ -34,7 +34,7 @@ class EmulatorHandle(ControlClient):
     """The control client of an emulator running in this process (``thread``)."""
 
     def __init__(self, thread: EmulatorThread, timeout: float = 30.0) -> None:
-        super().__init__(thread.url, timeout)
+        super().__init__(thread.url, timeout, token=thread.settings.control_token)
         self.thread = thread
 
     # ----- addresses and internals

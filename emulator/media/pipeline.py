@@ -35,7 +35,7 @@ from emulator.core.job import MixJob, SourceResolver
 from emulator.media.encoder import OutputEncoder, even_size
 from emulator.media.errors import MediaError
 from emulator.media.outputs import Outputs, Tick
-from emulator.media.sinks import Hub, Sink, standard_sinks
+from emulator.media.sinks import Hub, PushCheck, Sink, standard_sinks
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ class MixPipeline:
         duration: float | None = None,
         sink_factory: SinkFactory | None = None,
         keep_hls: bool = True,
+        push_check: PushCheck | None = None,
     ) -> None:
         """``keep_hls`` False: each output's HLS folder is removed when the pipeline stops (a task's)."""
         if mode not in ("realtime", "fast"):
@@ -95,6 +96,7 @@ class MixPipeline:
                 hub=hub,
                 lossless=mode == "fast",
                 keep_hls=keep_hls,
+                push_check=push_check,
             )
         )
         self._lock = threading.Lock()

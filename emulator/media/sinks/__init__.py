@@ -10,7 +10,7 @@ from pathlib import Path
 from emulator.media.encoder import OutputEncoder
 from emulator.media.sinks.base import Sink
 from emulator.media.sinks.files import HlsSink, Mp4Sink, hls_dir, recording_path, safe_name
-from emulator.media.sinks.network import Hub, LiveSink, PushSink
+from emulator.media.sinks.network import Hub, LiveSink, PushCheck, PushSink
 
 HLS_QUEUE = 600
 LOSSLESS_WAIT_S = 10.0  # fast mode: how long a file sink may hold the pipeline up before it drops
@@ -20,6 +20,7 @@ __all__ = [
     "Hub",
     "LiveSink",
     "Mp4Sink",
+    "PushCheck",
     "PushSink",
     "Sink",
     "hls_dir",
@@ -37,10 +38,12 @@ def standard_sinks(
     hub: Hub | None,
     lossless: bool = False,
     keep_hls: bool = True,
+    push_check: PushCheck | None = None,
 ) -> list[Sink]:
     """Recording (if the output asks for one), HLS, the live channel ``mix:<stream id>`` and every push.
     ``lossless`` (fast mode): the files throttle the pipeline rather than drop; network sinks never do.
-    ``keep_hls`` False: the HLS folder is removed when the output stops (recordings always stay)."""
+    ``keep_hls`` False: the HLS folder is removed when the output stops (recordings always stay).
+    ``push_check`` says why a push URL must not be tried (the outbound allow-list), or None."""
     output, templates = encoder.output, encoder.templates
     wait = LOSSLESS_WAIT_S if lossless else 0.0
     sinks: list[Sink] = []
@@ -50,5 +53,5 @@ def standard_sinks(
     sinks.append(HlsSink(templates, folder, queue_size=HLS_QUEUE, wait_s=wait, remove_on_close=not keep_hls))
     if hub is not None:
         sinks.append(LiveSink(templates, hub, f"mix:{output.stream_id}"))
-    sinks += [PushSink(templates, url) for url in output.push_urls]
+    sinks += [PushSink(templates, url, push_check and push_check(url)) for url in output.push_urls]
     return sinks

@@ -13,6 +13,7 @@ error reconnects with backoff, its video starting again at a keyframe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import av
@@ -23,6 +24,8 @@ from emulator.media.sinks.base import Sink
 
 LIVE_QUEUE = 300  # packets: a few seconds; a live viewer gains nothing from older media
 PUSH_QUEUE = 300
+# Why a push URL must not be tried (e.g. the outbound allow-list), or None when it may.
+PushCheck = Callable[[str], str | None]
 PUSH_TIMEOUT_S = 5.0  # connect, handshake and each write of a push
 PUSH_RETRY_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 LIVE_RETRY_S = (0.5, 1.0, 2.0, 5.0)
@@ -88,11 +91,13 @@ class PushSink(_FlvSink):
     kind = "push"
     retry_delays = PUSH_RETRY_S
 
-    def __init__(self, templates: dict[Kind, av.stream.Stream], url: str) -> None:
+    def __init__(self, templates: dict[Kind, av.stream.Stream], url: str, refusal: str | None = None) -> None:
         super().__init__(templates, queue_size=PUSH_QUEUE)
         self.url = url
         if not url.lower().startswith("rtmp://"):  # reported, never tried: it cannot work
             self.state, self.error = "failed", "push urls must start with rtmp:// (rtmps is not supported)"
+        elif refusal is not None:  # reported, never tried: the emulator may not reach that host
+            self.state, self.error = "failed", refusal
 
     def describe(self) -> dict[str, Any]:
         return {"url": self.url, "attempts": self.attempts}
