@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.fuzz import fuzz_property, sweep, watched_emulator
 
-RANDOM_CASES = 400
+RANDOM_CASES = 200
 
 
 def test_every_action_and_control_route_survives_odd_input(tmp_path: Path) -> None:

@@ -7,6 +7,8 @@ client opens its connection, so an in-process publisher would wait forever on a 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import itertools
 import socket
 import struct
 import subprocess
@@ -261,10 +263,18 @@ def test_bad_clients_lose_only_their_own_connection(red_clip: Path) -> None:
 
 
 def test_connections_over_the_cap_are_refused() -> None:
+    """At the cap with every slot publishing, a newcomer is closed at once (slots still setting up are
+    given to newcomers instead: see the trickle test)."""
+
     async def main() -> None:
-        async with rtmp_server(max_connections=2) as (server, _, _):
-            held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)]
-            await wait_for(lambda: server.connections == 2, 2.0)
+        async with rtmp_server(max_connections=2) as (server, _, registry):
+            held = []
+            for name in ("held1", "held2"):
+                anchor = await asyncio.to_thread(_raw_client, server.port)
+                anchor.sendall(_command("connect", 1, {"app": "live"}) + _command("createStream", 2))
+                anchor.sendall(_command("publish", 3, name, "live", stream_id=1))
+                held.append(anchor)
+            await wait_for(lambda: registry.get("held1") is not None and registry.get("held2") is not None)
             extra = socket.create_connection(("127.0.0.1", server.port))
             assert await asyncio.to_thread(_closed_by_server, extra, 1.0)
             assert server.connections == 2
@@ -273,6 +283,68 @@ def test_connections_over_the_cap_are_refused() -> None:
             await wait_for(lambda: server.connections == 0, 2.0)
 
     asyncio.run(main())
+
+
+def _trickle(port: int, *, handshake_first: bool, period: float) -> tuple[float, float]:
+    """A client that sends one byte every ``period`` s until the server hangs up: (connected, closed) times
+    on the monotonic clock."""
+    connected = time.monotonic()
+    try:
+        sock = _raw_client(port) if handshake_first else socket.create_connection(("127.0.0.1", port))
+    except OSError:  # closed during the handshake, to make room for a newer client
+        return connected, time.monotonic()
+    sock.settimeout(period)
+    payload = _command("connect", 1, {"app": "live"}) if handshake_first else b"\x03" + bytes(1536)
+    with sock:
+        for byte in itertools.cycle(payload):
+            try:
+                sock.sendall(bytes((byte,)))
+                if sock.recv(65536) == b"":
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+    return connected, time.monotonic()
+
+
+@pytest.mark.e2e
+def test_tricklers_are_cut_off_and_a_real_publisher_gets_in(red_clip: Path) -> None:
+    """Clients sending one byte at a time, before or after the handshake, hold every slot a peer may have;
+    FFmpeg's RTMP client still publishes while they are connected, and each of them is closed within the
+    setup deadline."""
+    limits = {"setup_timeout": 4.0, "max_connections": 6, "max_per_peer": 4}
+
+    async def main(pool: concurrent.futures.Executor) -> None:
+        async with rtmp_server(**limits) as (server, hub, registry):
+            loop = asyncio.get_running_loop()
+            tricklers = [
+                loop.run_in_executor(
+                    pool, lambda i=i: _trickle(server.port, handshake_first=i % 2 == 1, period=0.2)
+                )
+                for i in range(8)
+            ]
+            await wait_for(lambda: server.connections >= 4, 5.0)
+            publisher = await start_publisher(f"rtmp://127.0.0.1:{server.port}/live/real", red_clip)
+            try:
+                peak = server.connections
+                while not (registry.get("real") is not None and hub.exists("real")):
+                    peak = max(peak, server.connections)
+                    await asyncio.sleep(0.05)
+                    assert not all(t.done() for t in tricklers) or registry.get("real"), "no trickler left"
+                live_at = time.monotonic()
+                assert peak <= limits["max_per_peer"]  # every client here is 127.0.0.1
+                spans = await asyncio.wait_for(asyncio.gather(*tricklers), 20)
+                assert all(closed - connected < limits["setup_timeout"] + 1.0 for connected, closed in spans)
+                assert live_at < max(closed for _, closed in spans)  # it got in while tricklers held slots
+                await asyncio.sleep(0.5)
+                assert registry.get("real") is not None  # publishing: past the setup deadline's reach
+            finally:
+                publisher.stdin.close()
+                await asyncio.wait_for(publisher.wait(), 15)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        asyncio.run(main(pool))
 
 
 def _command(name: str, txn: float, *args: object, stream_id: int = 0) -> bytes:

@@ -1,7 +1,10 @@
 """The RTMP server: accepts publishers (anchors pushing) and players on one TCP port.
 
-Each connection is an :class:`~emulator.media.rtmp.session.RtmpSession` in its own task; the number of
-connections is capped and a connection over the cap is closed at once. ``stop`` closes the listener and
+Each connection is an :class:`~emulator.media.rtmp.session.RtmpSession` in its own task. Connections are
+capped in all and per peer address. At a cap, a newcomer takes the place of the oldest connection that is
+still setting up (neither publishing nor playing): clients that hold slots without using them cannot lock
+a real publisher out, and a session gets only ``setup_timeout`` to start publishing or playing anyway.
+With every slot publishing or playing, the newcomer is closed at once. ``stop`` closes the listener and
 every session, so the server always has a way down.
 """
 
@@ -32,6 +35,7 @@ class RtmpServer:
         self._limits = limits or RtmpLimits()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sessions: dict[asyncio.Task[None], tuple[str, RtmpSession]] = {}  # in order of arrival
 
     @property
     def port(self) -> int:
@@ -40,7 +44,8 @@ class RtmpServer:
 
     @property
     def connections(self) -> int:
-        return len(self._tasks)
+        """Connections holding a slot (one being closed to make room no longer does)."""
+        return len(self._sessions)
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, self._host, self._port)
@@ -58,16 +63,37 @@ class RtmpServer:
         if tasks:
             await asyncio.wait(tasks, timeout=5.0)
 
+    def _make_room(self, host: str) -> bool:
+        """Whether a connection from ``host`` may come in, after closing a connection still setting up if
+        a cap is reached."""
+        from_peer = [t for t, (h, _) in self._sessions.items() if h == host]
+        if len(from_peer) >= self._limits.max_per_peer:
+            crowd = from_peer
+        elif len(self._sessions) >= self._limits.max_connections:
+            crowd = list(self._sessions)
+        else:
+            return True
+        pending = next((t for t in crowd if not self._sessions[t][1].established), None)
+        if pending is None:
+            return False
+        _, session = self._sessions.pop(pending)  # its slot is free now; its task ends on its own
+        session.close_now("a newer connection needs the slot of one still setting up")
+        return True
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if len(self._tasks) >= self._limits.max_connections or self._server is None:
-            log.warning("rtmp: refusing a connection (%d open)", len(self._tasks))
+        peer = writer.get_extra_info("peername")
+        host = str(peer[0]) if isinstance(peer, tuple) else str(peer)
+        if self._server is None or not self._make_room(host):
+            log.warning("rtmp: refusing a connection from %s (%d open)", host, len(self._tasks))
             writer.close()
             return
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
+        session = RtmpSession(reader, writer, self._hub, self._registry, self._limits)
+        self._sessions[task] = (host, session)
         try:
-            await RtmpSession(reader, writer, self._hub, self._registry, self._limits).run()
+            await session.run()
         except asyncio.CancelledError:
             pass  # stop(): the session's own cleanup already ran
         except Exception:  # a bug must cost one connection, never the server
@@ -75,3 +101,4 @@ class RtmpServer:
             writer.close()
         finally:
             self._tasks.discard(task)
+            self._sessions.pop(task, None)

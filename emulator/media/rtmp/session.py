@@ -41,9 +41,13 @@ class RtmpLimits:
     """Timeouts (seconds) and caps that keep one bad client from hurting the server."""
 
     handshake_timeout: float = 5.0
+    # From accept to a started publish or play, however slowly the bytes come: a client trickling one byte
+    # at a time stays under every per-read timeout, so this deadline is on the whole setup.
+    setup_timeout: float = 10.0
     idle_timeout: float = 30.0  # a silent client, or a played stream without media this long, is closed
     write_timeout: float = 10.0  # a client not reading for this long is closed
     max_connections: int = 64
+    max_per_peer: int = 32  # connections from one address
     max_message_size: int = 4 << 20
     play_wait: float = 3.0  # how long a play request waits for its stream to appear
 
@@ -84,9 +88,25 @@ class RtmpSession:
         self._play_task: asyncio.Task[None] | None = None
         peer = writer.get_extra_info("peername")
         self._peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self._setup_deadline: asyncio.TimerHandle | None = None
+
+    @property
+    def established(self) -> bool:
+        """Publishing or playing: past the setup that slow or idle clients are cut off in."""
+        return self._publisher is not None or self._play_task is not None
+
+    def close_now(self, reason: str) -> None:
+        """Drop the connection at once (its run() then ends and cleans up)."""
+        log.info("rtmp %s: closing: %s", self._peer, reason)
+        self._writer.transport.abort()
+
+    def _setup_expired(self) -> None:
+        if not self.established:
+            self.close_now(f"no publish or play within {self._limits.setup_timeout:g} s of connecting")
 
     async def run(self) -> None:
         """Serve the connection until it ends; never raises for anything the client does."""
+        self._setup_deadline = self._loop.call_later(self._limits.setup_timeout, self._setup_expired)
         try:
             await server_handshake(self._reader, self._writer, self._limits.handshake_timeout)
             await self._serve()
@@ -117,6 +137,8 @@ class RtmpSession:
                 return  # the stream played out (or the player fell behind)
 
     async def _cleanup(self) -> None:
+        if self._setup_deadline is not None:
+            self._setup_deadline.cancel()
         self._stop_publishing()
         if self._play_task is not None:
             self._play_task.cancel()
