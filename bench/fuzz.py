@@ -453,7 +453,11 @@ def sweep(actions: list[Action]) -> Iterator[tuple[Action, Mutation]]:
 
 @st.composite
 def cases(draw: st.DrawFn, actions: list[Action]) -> tuple[Action, Mutation]:
-    action = draw(st.sampled_from(actions))
+    providers = [a for a in actions if a.kind != "control"]
+    controls = [a for a in actions if a.kind == "control"]
+    # Two cases in three go to the providers, whose actions are fewer but deeper than the control routes.
+    provider = st.sampled_from(providers)
+    action = draw(st.one_of(provider, provider, st.sampled_from(controls)))
     flat = action.form or action.body is None
     fields = action.query if action.body is None else action.body
     where = list(paths(fields)) if not flat else [(), *((k,) for k in fields)]
