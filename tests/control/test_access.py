@@ -128,9 +128,11 @@ def test_url_sources_outside_the_allow_list_are_refused(guarded: EmulatorFixture
         "http://10.1.2.3/x.flv",
     ):
         assert guarded.publish("ok", allowed)["source"] == allowed
-    guarded.map_url("https://tos.example.net/obj/clip.mp4", "http://evil.example/clip.mp4")
-    resolved = guarded.ctx.tasks.resolver("https://tos.example.net/obj/clip.mp4")
-    assert resolved is not None and resolved.spec.startswith("invalid:") and "evil.example" in resolved.spec
+    with pytest.raises(ControlError) as refused:  # nor can a URL map lead there
+        guarded.map_url("https://tos.example.net/obj/clip.mp4", "http://evil.example/clip.mp4")
+    assert refused.value.status == 400 and "evil.example" in refused.value.body["error"]["message"]
+    resolved = guarded.ctx.tasks.resolver("pull:rtmp://evil.example/live/nobody")  # a provider's pull URL
+    assert resolved is not None and resolved.spec.startswith("invalid:") and "allow-list" in resolved.spec
 
 
 def test_callbacks_outside_the_allow_list_are_never_sent() -> None:
