@@ -20,6 +20,7 @@ from emulator.control.access import control_access, ensure_control_token
 from emulator.control.routes import CTX, add_control_routes
 from emulator.control.validation import FieldError, json_error
 from emulator.core.eventlog import log_request, log_task_event
+from emulator.core.httpnoise import quiet_client_http_errors
 from emulator.core.request_notes import request_notes
 from emulator.core.tasks import PipelineFactory
 from emulator.providers import identify_provider, load_providers
@@ -38,6 +39,7 @@ def create_app(settings: Settings, pipeline_factory: PipelineFactory | None = No
     )
     app[CTX] = ctx
     ensure_control_token(settings)
+    quiet_client_http_errors()
     if settings.control_token is not None:
         app.middlewares.append(control_access(settings.control_token))
     ctx.clock.on_advance(ctx.tasks.tick)

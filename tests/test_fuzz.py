@@ -26,3 +26,13 @@ def test_every_action_and_control_route_survives_odd_input(tmp_path: Path) -> No
         for kind in kinds - {"control"}:
             codes = {key.split(" ", 1)[1] for key in fuzzer.codes if key.startswith(kind + " ")}
             assert "0" in codes and len(codes) > 2, (kind, codes)
+
+
+def test_malformed_http_is_a_client_error_without_a_traceback(tmp_path: Path) -> None:
+    """A request line over aiohttp's limit never reaches a handler: a 400, logged as one line."""
+    with watched_emulator(tmp_path) as (fuzzer, log):
+        status, _, _ = fuzzer.send("GET", "/_emulator/streams?room_id=" + "x" * 9000, None)
+        assert status == 400
+        fuzzer.conn.close()
+        fuzzer.healthy()
+        assert not log.records, log.describe()[:3]
