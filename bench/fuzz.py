@@ -234,14 +234,12 @@ CONTROL_QUERIES: dict[str, dict[str, str]] = {
     "/_emulator/urls": {"url": "http://fuzz.example/a.mp4"},
     "/_emulator/zego/sound-levels": {"app_id": ZEGO_APPID, "task_id": "fuzz1"},
 }
-# Routes the fuzzer leaves alone: they stream forever once they find something.
-SKIPPED_CONTROL = ("/_emulator/tasks/{task_id}/events",)
 
 
 def control_actions(router_routes: list[tuple[str, str]]) -> list[Action]:
     actions = []
     for method, path in sorted(set(router_routes)):
-        if not path.startswith("/_emulator") or method == "HEAD" or path in SKIPPED_CONTROL:
+        if not path.startswith("/_emulator") or method == "HEAD":
             continue
         body = CONTROL_BODIES.get((method, path), {} if method == "POST" else None)
         query = CONTROL_QUERIES.get(path, {}) if method == "GET" or path == "/_emulator/urls" else {}
@@ -767,7 +765,7 @@ class Fuzzer:
         binary = (
             action.kind == "control"
             and status == 200
-            and ("/media/" in action.path or "snapshot" in action.path)
+            and any(part in action.path for part in ("/media/", "/hls/", "/recordings/", "snapshot"))
         )
         if parsed is None:
             assert is_dashboard or binary, context
