@@ -30,13 +30,16 @@ def test_the_entrypoint_serves_with_the_data_dir_volume(tmp_path: Path) -> None:
     assert command == ["mix-emulator", "serve", "--host", "0.0.0.0"]
     assert image_env["MIXEMU_DATA_DIR"] == "/data" and "/data" in (ROOT / "compose.yaml").read_text()
     env = {**os.environ, "MIXEMU_DATA_DIR": str(tmp_path), "MIXEMU_PORT": "0", "MIXEMU_RTMP_PORT": "0"}
+    env["MIXEMU_CONTROL_TOKEN"] = "change-me"  # as compose.yaml sets it: bound beyond loopback, one is needed
     executable = Path(sys.executable).parent / command[0]
     server = subprocess.Popen(
         [str(executable), *command[1:]], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     try:
         port = wait_for_line(server, LISTENING)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port[1]}/_emulator/health", timeout=10) as answer:
+        health_url = f"http://127.0.0.1:{port[1]}/_emulator/health"
+        request = urllib.request.Request(health_url, headers={"Authorization": "Bearer change-me"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
             health = json.load(answer)
         assert health["status"] == "ok"
         assert str(tmp_path / "media") in health["media_roots"]

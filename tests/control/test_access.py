@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -22,6 +26,7 @@ from emulator.core.clock import EmulatorClock
 from emulator.core.outbound import OutboundPolicy
 from emulator.server import EmulatorThread
 from emulator.testing import EmulatorFixture
+from tests.process_output import wait_for_line
 from tests.providers.volcengine.volc_support import service, small_body
 from tests.providers.zego.helpers import Zego
 
@@ -186,3 +191,24 @@ def test_outbound_policy_entries() -> None:
     assert all(policy.refusal(u) for u in refused)
     assert OutboundPolicy([]).refusal("http://anything/") is None
     assert OutboundPolicy(["*"]).refusal("http://anything/") is None
+
+
+def test_serve_beyond_loopback_makes_and_prints_a_token(tmp_path: Path) -> None:
+    """``serve --host 0.0.0.0`` without a configured token: one is made, printed on the console, and asked
+    for; the log holds no token."""
+    env = {**os.environ, "MIXEMU_DATA_DIR": str(tmp_path), "MIXEMU_PORT": "0", "MIXEMU_RTMP_PORT": "off"}
+    env.pop("MIXEMU_CONTROL_TOKEN", None)
+    command = [sys.executable, "-m", "emulator", "serve", "--host", "0.0.0.0"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        port = int(wait_for_line(server, r"listening on http://[^:]+:(\d+)")[1])
+        assert server.stdout is not None
+        banner = "".join(server.stdout.readline() for _ in range(3))  # printed with the listening line
+        token = re.search(r"control API token \(bound beyond loopback\): (\S+)", banner)[1]  # type: ignore[index]
+        health = f"http://127.0.0.1:{port}/_emulator/health"
+        assert _get(health)[0] == 401
+        assert _get(health, {"Authorization": f"Bearer {token}"})[0] == 200
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=15)
+    assert output.count(token) == 0  # printed once, read above; nothing after (the log) repeats it
