@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.fuzz import TENCENT_KEY, tc3_headers, volc_headers, zego_query
+from bench.fuzz_cases import TENCENT_KEY, tc3_headers, volc_headers, zego_query
 from emulator.config import SettingsError, load_settings
 from emulator.core.journal import REDACTED, RequestJournal
 from emulator.testing import EmulatorFixture
