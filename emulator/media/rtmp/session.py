@@ -24,7 +24,7 @@ from emulator.media import flv
 from emulator.media.live import LiveHub, Publisher, Subscription
 from emulator.media.rtmp import amf0
 from emulator.media.rtmp import chunks as ch
-from emulator.media.rtmp.handshake import server_handshake
+from emulator.media.rtmp.handshake import PACKET_SIZE, server_handshake
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,15 @@ class RtmpSession:
         peer = writer.get_extra_info("peername")
         self._peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self._setup_deadline: asyncio.TimerHandle | None = None
+        self._handshaken = False
+
+    @property
+    def progress(self) -> int:
+        """Bytes of protocol received so far (0 until the handshake is through): a client trickling a byte
+        at a time stays low, a real one passes thousands in its first round trips."""
+        if not self._handshaken:
+            return 0
+        return 2 * PACKET_SIZE + 1 + self._parser.bytes_received
 
     @property
     def established(self) -> bool:
@@ -109,6 +118,7 @@ class RtmpSession:
         self._setup_deadline = self._loop.call_later(self._limits.setup_timeout, self._setup_expired)
         try:
             await server_handshake(self._reader, self._writer, self._limits.handshake_timeout)
+            self._handshaken = True
             await self._serve()
         # ValueError covers every malformed-input error here (chunks, AMF0, FLV, handshake, ProtocolError).
         except (ValueError, TimeoutError, ConnectionError, asyncio.IncompleteReadError) as exc:
