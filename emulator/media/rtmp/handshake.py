@@ -11,6 +11,7 @@ import asyncio
 import os
 import struct
 import time
+from collections.abc import Callable
 
 RTMP_VERSION = 3
 PACKET_SIZE = 1536
@@ -21,17 +22,24 @@ class HandshakeError(ValueError):
 
 
 async def server_handshake(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    timeout: float,
+    on_bytes: Callable[[int], None] | None = None,
 ) -> None:
     """Complete the handshake within ``timeout`` seconds; raises HandshakeError, TimeoutError or
-    asyncio.IncompleteReadError (the caller closes the connection)."""
+    asyncio.IncompleteReadError (the caller closes the connection). ``on_bytes`` hears of each part read."""
     async with asyncio.timeout(timeout):
         c0 = await reader.readexactly(1)
         if c0[0] != RTMP_VERSION:
             raise HandshakeError(f"unsupported RTMP version byte {c0[0]}")
         c1 = await reader.readexactly(PACKET_SIZE)
+        if on_bytes is not None:
+            on_bytes(1 + PACKET_SIZE)
         uptime = int(time.monotonic() * 1000) & 0xFFFFFFFF
         s1 = struct.pack(">II", uptime, 0) + os.urandom(PACKET_SIZE - 8)
         writer.write(bytes((RTMP_VERSION,)) + s1 + c1)
         await writer.drain()
         await reader.readexactly(PACKET_SIZE)  # C2: an echo of S1 (or a digest); nothing depends on it
+        if on_bytes is not None:
+            on_bytes(PACKET_SIZE)

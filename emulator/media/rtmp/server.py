@@ -2,9 +2,9 @@
 
 Each connection is an :class:`~emulator.media.rtmp.session.RtmpSession` in its own task. Connections are
 capped in all and per peer address. At a cap, a newcomer takes the place of a connection still setting up
-(neither publishing nor playing), the one that has sent the least (the oldest of those): clients that hold
-slots without using them, or trickle a byte at a time, cannot lock a real publisher out, and a session gets
-only ``setup_timeout`` to start publishing or playing anyway.
+(neither publishing nor playing), the one sending at the slowest pace: clients that hold slots without
+using them, or trickle a byte at a time, cannot lock a real publisher out, and a session gets only
+``setup_timeout`` to start publishing or playing anyway.
 With every slot publishing or playing, the newcomer is closed at once. ``stop`` closes the listener and
 every session, so the server always has a way down.
 """
@@ -77,7 +77,7 @@ class RtmpServer:
         pending = [t for t in crowd if not self._sessions[t][1].established]
         if not pending:
             return False
-        slowest = min(pending, key=lambda t: self._sessions[t][1].progress)  # the oldest of the slowest
+        slowest = min(pending, key=lambda t: self._sessions[t][1].pace)
         _, session = self._sessions.pop(slowest)  # its slot is free now; its task ends on its own
         session.close_now("a newer connection needs the slot of one still setting up")
         return True

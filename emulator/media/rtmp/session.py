@@ -14,6 +14,7 @@ import contextlib
 import logging
 import re
 import struct
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from emulator.media import flv
 from emulator.media.live import LiveHub, Publisher, Subscription
 from emulator.media.rtmp import amf0
 from emulator.media.rtmp import chunks as ch
-from emulator.media.rtmp.handshake import PACKET_SIZE, server_handshake
+from emulator.media.rtmp.handshake import server_handshake
 
 log = logging.getLogger(__name__)
 
@@ -89,15 +90,18 @@ class RtmpSession:
         peer = writer.get_extra_info("peername")
         self._peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self._setup_deadline: asyncio.TimerHandle | None = None
-        self._handshaken = False
+        self._connected_at = time.monotonic()
+        self._handshake_bytes = 0
 
     @property
-    def progress(self) -> int:
-        """Bytes of protocol received so far (0 until the handshake is through): a client trickling a byte
-        at a time stays low, a real one passes thousands in its first round trips."""
-        if not self._handshaken:
-            return 0
-        return 2 * PACKET_SIZE + 1 + self._parser.bytes_received
+    def pace(self) -> float:
+        """Bytes of protocol received per second since connecting: a client trickling a byte at a time
+        stays near zero, a real one sends thousands in its first round trips."""
+        received = self._handshake_bytes + self._parser.bytes_received
+        return received / (time.monotonic() - self._connected_at + 0.01)
+
+    def _count_handshake(self, size: int) -> None:
+        self._handshake_bytes += size
 
     @property
     def established(self) -> bool:
@@ -117,8 +121,9 @@ class RtmpSession:
         """Serve the connection until it ends; never raises for anything the client does."""
         self._setup_deadline = self._loop.call_later(self._limits.setup_timeout, self._setup_expired)
         try:
-            await server_handshake(self._reader, self._writer, self._limits.handshake_timeout)
-            self._handshaken = True
+            await server_handshake(
+                self._reader, self._writer, self._limits.handshake_timeout, self._count_handshake
+            )
             await self._serve()
         # ValueError covers every malformed-input error here (chunks, AMF0, FLV, handshake, ProtocolError).
         except (ValueError, TimeoutError, ConnectionError, asyncio.IncompleteReadError) as exc:
