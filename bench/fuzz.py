@@ -50,9 +50,9 @@ from bench.fuzz_cases import (
     provider_actions,
     sweep,
     tc3_headers,
-    volc_headers,
     zego_query,
 )
+from bench.load import volcengine_signed
 from emulator.config import Settings
 from emulator.server import EmulatorThread
 
@@ -260,7 +260,7 @@ class Fuzzer:
             if action.path != "/cgi/token":
                 target += "?" + encode_fields([("access_token", self.zego_token())])
         elif action.kind == "volcengine":
-            query, headers = volc_headers(action.name, body or b"", self.host)
+            query, headers = volcengine_signed(self.host, action.name, body or b"")
             target = "/?" + encode_fields(list(query.items()))
         else:
             target = action.path

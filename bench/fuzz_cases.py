@@ -18,54 +18,43 @@ from hypothesis import strategies as st
 # The default credentials (emulator/config.py), as each provider's clients hold them.
 TENCENT_APPID, TENCENT_KEY = "1252500000", "40328529ca4381a80c6ecf2e6aa57438"
 ZEGO_APPID, ZEGO_SECRET = "12345", "9193cc662a4c0ec135ec71fb57194b38"
-VOLC_AK, VOLC_SK = "AKLTemulator", "emulator-secret"
 
 GREEN = "pattern:color?color=#00ff00&size=160x90"
 INPUTS = ("stream_lewis02", "anchor", "guest", "stream1", "stream2", "is1")
 VOLC_URLS = ("https://tos.example.org/obj/test.mp4", "http://tos.example.org/obj/test/logo001.png")
 
+
 # ----- valid requests, one per action: (kind, action, body)
-TENCENT_START = {
-    "timestamp": 1490079362,
-    "eventId": 1490079362,
-    "interface": {
-        "interfaceName": "Mix_StreamV2",
-        "para": {
-            "app_id": 1252500000,
-            "interface": "mix_streamv2.start_mix_stream_advanced",
-            "mix_stream_session_id": "fuzz_room",
-            "output_stream_id": "fuzz_out",
-            "output_stream_type": 1,
-            "input_stream_list": [
-                {"input_stream_id": "anchor", "layout_params": {"image_layer": 1}},
-                {
-                    "input_stream_id": "guest",
-                    "layout_params": {
-                        "image_layer": 2,
-                        "image_width": 80,
-                        "image_height": 45,
-                        "location_x": 10,
-                        "location_y": 10,
-                    },
-                    "crop_params": {"crop_width": 80, "crop_height": 45, "crop_x": 0, "crop_y": 0},
-                },
-            ],
+def _mix_streamv2(interface: str, **para: Any) -> dict[str, Any]:
+    """A legacy Mix_StreamV2 envelope around one session's ``para``."""
+    session = {"mix_stream_session_id": "fuzz_room", "output_stream_id": "fuzz_out"}
+    para = {"app_id": int(TENCENT_APPID), "interface": interface, **session, **para}
+    return {
+        "timestamp": 1490079362,
+        "eventId": 1490079362,
+        "interface": {"interfaceName": "Mix_StreamV2", "para": para},
+    }
+
+
+TENCENT_START = _mix_streamv2(
+    "mix_streamv2.start_mix_stream_advanced",
+    output_stream_type=1,
+    input_stream_list=[
+        {"input_stream_id": "anchor", "layout_params": {"image_layer": 1}},
+        {
+            "input_stream_id": "guest",
+            "layout_params": {
+                "image_layer": 2,
+                "image_width": 80,
+                "image_height": 45,
+                "location_x": 10,
+                "location_y": 10,
+            },
+            "crop_params": {"crop_width": 80, "crop_height": 45, "crop_x": 0, "crop_y": 0},
         },
-    },
-}
-TENCENT_CANCEL = {
-    "timestamp": 1490079362,
-    "eventId": 1490079362,
-    "interface": {
-        "interfaceName": "Mix_StreamV2",
-        "para": {
-            "app_id": 1252500000,
-            "interface": "mix_streamv2.cancel_mix_stream",
-            "mix_stream_session_id": "fuzz_room",
-            "output_stream_id": "fuzz_out",
-        },
-    },
-}
+    ],
+)
+TENCENT_CANCEL = _mix_streamv2("mix_streamv2.cancel_mix_stream")
 API3_CREATE = {
     "MixStreamSessionId": "fuzz_session",
     "InputStreamList": [
@@ -480,30 +469,3 @@ def zego_query(action: str, now: int) -> dict[str, str]:
         "Signature": signature,
         "SignatureVersion": "2.0",
     }
-
-
-def volc_headers(action: str, body: bytes, host: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Volcengine: the official SDK's own SigV4 signer."""
-    from collections import OrderedDict
-
-    from volcengine.auth.SignerV4 import SignerV4
-    from volcengine.auth.SignParam import SignParam
-    from volcengine.Credentials import Credentials
-
-    query = {"Action": action, "Version": "2023-01-01"}
-    param = SignParam()
-    param.set_method("POST")
-    param.set_host(host)
-    param.set_path("/")
-    param.set_query(OrderedDict(query))
-    param.set_body(body)
-    param.set_header_list(OrderedDict({"Host": host, "Content-Type": "application/json"}))
-    param.set_date(datetime.datetime.now(datetime.UTC))
-    signed = SignerV4.sign_only(param, Credentials(VOLC_AK, VOLC_SK, "live", "cn-north-1"))
-    headers = {
-        "Content-Type": "application/json",
-        "X-Date": signed.xdate,
-        "X-Content-Sha256": signed.xContextSha256,
-        "Authorization": signed.authorization,
-    }
-    return query, headers

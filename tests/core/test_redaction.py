@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.fuzz_cases import TENCENT_KEY, tc3_headers, volc_headers, zego_query
+from bench.fuzz_cases import TENCENT_KEY, tc3_headers, zego_query
+from bench.load import volcengine_signed
 from emulator.config import SettingsError, load_settings
 from emulator.core.journal import REDACTED, RequestJournal
 from emulator.testing import EmulatorFixture
@@ -93,7 +94,7 @@ def test_no_secret_in_journal_log_or_dashboard_data(
     http.post(f"{emu.url}/", data=raw, headers=headers)
     leaked.append(headers["Authorization"].rsplit("Signature=", 1)[1])
     raw = b'{"TaskID": "none"}'
-    volc_query, headers = volc_headers("GetCloudMixTaskDetail", raw, emu.host_port)
+    volc_query, headers = volcengine_signed(emu.host_port, "GetCloudMixTaskDetail", raw)
     http.post(f"{emu.url}/?{urllib.parse.urlencode(volc_query)}", data=raw, headers=headers)
     leaked.append(headers["Authorization"].rsplit("Signature=", 1)[1])
 
