@@ -69,6 +69,7 @@ class Layer:
     volume: int = 100  # 0..200 percent
     loop: bool = False  # file sources: start again at the end instead of ending
     opacity: float = 1.0  # 0..1, multiplies the source's own alpha
+    source_alpha: bool = True  # False: the source's own alpha channel is ignored (drawn opaque)
     corner_radius: int = 0  # rounded corners, pixels (transparent outside)
     label: TextLabel | None = None
     freezes_canvas: bool = False  # when this input is lost the whole picture freezes (Tencent background)
@@ -91,8 +92,8 @@ class VideoSpec:
     bitrate: int | None = 1_000_000  # bps; None = constant quality (crf)
     crf: int | None = None  # used when bitrate is None (0..51)
     gop_seconds: float = 2.0  # keyframe interval
-    preset: str = "veryfast"  # libx264 preset
-    codec: str = "h264"  # the emulator always encodes H.264 (as Tencent documents); kept for reporting
+    preset: str = "veryfast"  # libx264 preset (libx265 always runs at ultrafast, media/encoder.py)
+    codec: str = "h264"  # "h264" or "h265"; anything else is encoded as H.264 (the task view says so)
 
 
 @dataclass
@@ -100,7 +101,7 @@ class AudioSpec:
     sample_rate: int = 44100
     channels: int = 2
     bitrate: int = 64_000  # bps
-    codec: str = "aac"
+    codec: str = "aac"  # "aac", "he-aac" (encoded as AAC-LC: no HE-AAC encoder), "mp3" or "opus"
 
 
 @dataclass
@@ -116,6 +117,16 @@ class Output:
 
 
 @dataclass
+class SeiSpec:
+    """SEI (user_data_unregistered) the outputs' video carries in every frame (media/sei_feed.py documents the
+    bytes). An update of the job changes it from the next frame on."""
+
+    user_data: str | None = None  # base64 of bytes sent as they are
+    sound_levels: dict[str, int] = field(default_factory=dict)  # layer id -> the id its level goes out as
+    pass_input: bool = False  # each input's own SEI is copied into the frames composed from it
+
+
+@dataclass
 class MixJob:
     canvas: Canvas
     layers: list[Layer] = field(default_factory=list)
@@ -125,6 +136,7 @@ class MixJob:
     input_loss_timeout: float | None = None  # a lost input freezes until then, then shows the background
     idle_timeout: float | None = None  # all inputs lost this long -> the task ends
     max_duration: float | None = None  # the task ends after running this long
+    sei: SeiSpec | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _to_jsonable(dataclasses.asdict(self))
@@ -152,6 +164,7 @@ _NESTED: dict[tuple[type, str], type] = {
     (Layer, "label"): TextLabel,
     (Output, "video"): VideoSpec,
     (Output, "audio"): AudioSpec,
+    (MixJob, "sei"): SeiSpec,
 }
 _LISTS: dict[tuple[type, str], type] = {(MixJob, "layers"): Layer, (MixJob, "outputs"): Output}
 

@@ -262,7 +262,7 @@ class Compositor:
                 draw_bars(planes, placement.bars, color_yuv(layer.bar_color), placement.bars_mask)
             if slot.planes is not None:
                 scaled = slot.planes
-                alpha = scaled[3] if len(scaled) == 4 else None
+                alpha = scaled[3] if len(scaled) == 4 and layer.source_alpha else None
                 if placement.mask is not None:
                     alpha = placement.mask if alpha is None else _multiply(alpha, placement.mask)
                 put(planes, scaled, *placement.at, alpha)

@@ -1,4 +1,7 @@
-"""Encoding of one mix output: composed canvas frames -> H.264 (libx264), mixed audio -> AAC.
+"""Encoding of one mix output: composed canvas frames -> H.264 (libx264) or H.265 (libx265), mixed audio ->
+AAC, MP3 (libmp3lame) or Opus (libopus), as the output's specs ask (:data:`VIDEO_ENCODERS`,
+:data:`AUDIO_ENCODERS`). HE-AAC has no encoder in the bundled FFmpeg: it is encoded as AAC-LC, and
+:attr:`OutputEncoder.codecs` says so.
 
 An :class:`OutputEncoder` is created per :class:`~emulator.core.job.Output`. It encodes once; the packets it
 returns (:class:`EncodedPacket`, plain immutable data safe to hand to other threads) are muxed by every sink
@@ -33,6 +36,19 @@ from emulator.media.errors import MediaError
 
 Kind = Literal["video", "audio"]
 AAC_FRAME_SAMPLES = 1024  # the AAC encoder takes exactly this many samples per frame
+# Requested codec -> (FFmpeg encoder, the codec name players see).
+VIDEO_ENCODERS = {"h264": ("libx264", "h264"), "h265": ("libx265", "hevc"), "hevc": ("libx265", "hevc")}
+# Requested codec -> (encoder, name players see, sample format, samples per frame); "he-aac" falls back to LC.
+AUDIO_ENCODERS = {
+    "aac": ("aac", "aac", "fltp", AAC_FRAME_SAMPLES),
+    "he-aac": ("aac", "aac", "fltp", AAC_FRAME_SAMPLES),
+    "mp3": ("libmp3lame", "mp3", "fltp", 1152),
+    "opus": ("libopus", "opus", "flt", 960),  # 20 ms at 48 kHz
+}
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+# x265 is several times slower than x264 at the same preset: the emulator runs it at its fastest so an H.265
+# output keeps up in realtime on a small machine (bench/codecs.py measures it).
+X265_PRESET = "ultrafast"
 MAX_SIDE = 8192  # larger sides are clamped: a typo in a request must not allocate gigabytes
 
 
@@ -53,6 +69,9 @@ class EncodedPacket:
         """Decode time (or presentation time when the encoder gave no dts) in seconds."""
         stamp = self.dts if self.dts is not None else self.pts
         return float((stamp or 0) * self.time_base)
+
+
+_PLAYER_NAMES = {"libx264": "h264", "libx265": "hevc", "libmp3lame": "mp3", "libopus": "opus"}
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -109,7 +128,8 @@ class OutputEncoder:
     def _add_video(self, spec: VideoSpec, canvas_size: tuple[int, int], realtime: bool) -> av.VideoStream:
         width, height = even_size(spec.width or canvas_size[0], spec.height or canvas_size[1])
         rate = fps_fraction(spec.fps)
-        stream = self._holder.add_stream("libx264", rate=rate)
+        encoder, _ = VIDEO_ENCODERS.get(spec.codec, VIDEO_ENCODERS["h264"])
+        stream = self._holder.add_stream(encoder, rate=rate)
         ctx = stream.codec_context
         ctx.width, ctx.height, ctx.pix_fmt = width, height, "yuv420p"
         ctx.time_base = 1 / rate
@@ -117,10 +137,14 @@ class OutputEncoder:
         # Global header: SPS/PPS go to extradata (MP4 avcC, FLV sequence header); the TS muxer of HLS
         # re-inserts them before every keyframe by itself.
         ctx.flags |= Flags.global_header
-        options = {
-            "preset": spec.preset,
-            "sc_threshold": "0",  # no scene-cut keyframes: the keyframe interval is exactly the GOP
-        }
+        if encoder == "libx265":
+            # no scene-cut keyframes (the keyframe interval is exactly the GOP), no banner on stderr
+            options = {"preset": X265_PRESET, "x265-params": "scenecut=0:log-level=error"}
+        else:
+            options = {
+                "preset": spec.preset,
+                "sc_threshold": "0",  # no scene-cut keyframes: the keyframe interval is exactly the GOP
+            }
         if realtime:
             options["tune"] = "zerolatency"  # no B-frames and no lookahead: frames leave at once
         else:
@@ -137,14 +161,21 @@ class OutputEncoder:
     def _add_audio(self, spec: AudioSpec) -> av.AudioStream:
         if spec.channels not in (1, 2):
             raise MediaError(f"output {self.output.stream_id}: audio channels must be 1 or 2")
-        stream = self._holder.add_stream("aac", rate=int(spec.sample_rate))
+        encoder, _, sample_format, frame_samples = AUDIO_ENCODERS.get(spec.codec, AUDIO_ENCODERS["aac"])
+        rate = int(spec.sample_rate)
+        if encoder == "libopus" and rate not in OPUS_RATES:
+            rate = 48000  # Opus knows no 44.1 kHz
+        stream = self._holder.add_stream(encoder, rate=rate)
         ctx = stream.codec_context
         ctx.layout = "mono" if spec.channels == 1 else "stereo"
-        ctx.time_base = Fraction(1, int(spec.sample_rate))
+        ctx.format = sample_format
+        ctx.time_base = Fraction(1, rate)
         ctx.bit_rate = int(spec.bitrate)
         ctx.flags |= Flags.global_header
+        if encoder == "libopus":
+            frame_samples = rate // 50  # 20 ms frames at any Opus rate
         layout = ctx.layout.name
-        self._resampler = AudioResampler("fltp", layout, int(spec.sample_rate), frame_size=AAC_FRAME_SAMPLES)
+        self._resampler = AudioResampler(sample_format, layout, rate, frame_size=frame_samples)
         return stream
 
     # ----- what sinks and the pipeline read
@@ -156,6 +187,22 @@ class OutputEncoder:
             found["video"] = self._video
         if self._audio is not None:
             found["audio"] = self._audio
+        return found
+
+    @property
+    def codecs(self) -> dict[str, str | None]:
+        """The codecs this output actually carries (names as players report them), and what was asked for
+        when that differs (HE-AAC is encoded as AAC-LC; an unknown video codec as H.264)."""
+        spec = self.output
+        found: dict[str, str | None] = {
+            "video": None if self._video is None else self._video.codec_context.codec.name,
+            "audio": None if self._audio is None else self._audio.codec_context.codec.name,
+        }
+        found = {k: _PLAYER_NAMES.get(v, v) if v else None for k, v in found.items()}
+        if spec.video is not None and VIDEO_ENCODERS.get(spec.video.codec, ("", ""))[1] != found["video"]:
+            found["video_requested"] = spec.video.codec
+        if spec.audio is not None and spec.audio.codec != found["audio"]:
+            found["audio_requested"] = spec.audio.codec
         return found
 
     @property

@@ -4,7 +4,7 @@
 :meth:`FlvTag.encode` and :func:`flv_header` write them back. RTMP audio/video/data messages carry
 exactly an FLV tag's body, so the RTMP server converts with no re-muxing. The tag helpers classify what
 the LiveHub must cache for late joiners (keyframes, sequence headers, metadata), covering legacy
-AVC/AAC tags and Enhanced-RTMP video (HEVC/AV1 fourcc tags).
+AVC/AAC tags and Enhanced-RTMP video (HEVC/AV1 fourcc tags) and audio (Opus fourcc tags).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ _AUDIO_CODECS = {
     10: "aac",
     11: "speex",
 }
-_AVC, _AAC = 7, 10
+_AUDIO_FOURCCS = {b"Opus": "opus", b"mp4a": "aac", b".mp3": "mp3", b"fLaC": "flac", b"ac-3": "ac3"}
+_AVC, _AAC, _EX_AUDIO = 7, 10, 9  # 9: Enhanced RTMP audio (a fourcc follows the first byte)
 
 
 class FlvError(ValueError):
@@ -81,7 +82,11 @@ class FlvTag:
             if first & 0x80:  # Enhanced RTMP: the low nibble is the packet type, 0 = SequenceStart
                 return first & 0x0F == 0
             return first & 0x0F == _AVC and self.data[1] == 0
-        return self.type == AUDIO and first >> 4 == _AAC and self.data[1] == 0
+        if self.type != AUDIO:
+            return False
+        if first >> 4 == _EX_AUDIO:  # Enhanced RTMP: the low nibble is the packet type, 0 = SequenceStart
+            return first & 0x0F == 0
+        return first >> 4 == _AAC and self.data[1] == 0
 
     @property
     def is_metadata(self) -> bool:
@@ -98,6 +103,9 @@ class FlvTag:
                 fourcc = self.data[1:5]
                 return _VIDEO_FOURCCS.get(fourcc, fourcc.decode("latin-1"))
             return _VIDEO_CODECS.get(first & 0x0F, f"codec-{first & 0x0F}")
+        if first >> 4 == _EX_AUDIO:
+            fourcc = self.data[1:5]
+            return _AUDIO_FOURCCS.get(fourcc, fourcc.decode("latin-1"))
         return _AUDIO_CODECS.get(first >> 4, f"codec-{first >> 4}")
 
     def with_timestamp(self, timestamp: int) -> FlvTag:

@@ -14,12 +14,13 @@ import logging
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import av
 
 from emulator.media.encoder import EncodedPacket, OutputEncoder
+from emulator.media.sei import SeiMessage, codec_of, insert_sei
 from emulator.media.sinks import Sink
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,15 @@ class OutputChain:
     encoder: OutputEncoder
     sinks: list[Sink]
 
-    def send(self, packets: list[EncodedPacket]) -> None:
+    def __post_init__(self) -> None:
+        self._sei_dialect = codec_of(self.encoder.codecs["video"] or "")
+
+    def send(self, packets: list[EncodedPacket], sei: list[SeiMessage] | None = None) -> None:
+        """Hand packets to every sink; video packets first get ``sei`` inserted (they are Annex B)."""
+        dialect = self._sei_dialect if sei else None
         for packet in packets:
+            if dialect is not None and packet.kind == "video":
+                packet = replace(packet, data=insert_sei(packet.data, sei or (), dialect))
             for sink in self.sinks:
                 sink.put(packet)
 
@@ -52,6 +60,7 @@ class OutputChain:
             "height": size[1] if size else None,
             "fps": float(fps) if fps else None,
             "frames": self.encoder.frames_encoded,
+            "codecs": self.encoder.codecs,
             "recording": first("recording", "path"),
             "hls": first("hls", "path"),
             "live": first("live", "channel"),
@@ -62,11 +71,13 @@ class OutputChain:
 
 @dataclass
 class Tick:
-    """What one tick rendered: the canvas at media time ``t`` (None: no video output) and audio chunks."""
+    """What one tick rendered: the canvas at media time ``t`` (None: no video output), audio chunks and the
+    SEI messages its video frames carry."""
 
     t: float
     frame: av.VideoFrame | None
     audio: list[av.AudioFrame] = field(default_factory=list)
+    sei: list[SeiMessage] = field(default_factory=list)
 
 
 class Outputs:
@@ -152,7 +163,7 @@ class Outputs:
             encoder = chain.encoder
             if tick.frame is not None:
                 while encoder.video_due(tick.t):
-                    chain.send(encoder.encode_video(tick.frame))
+                    chain.send(encoder.encode_video(tick.frame), tick.sei)
             for chunk in tick.audio:
                 chain.send(encoder.encode_audio(chunk))
 

@@ -35,6 +35,7 @@ from emulator.core.job import MixJob, SourceResolver
 from emulator.media.encoder import OutputEncoder, even_size
 from emulator.media.errors import MediaError
 from emulator.media.outputs import Outputs, Tick
+from emulator.media.sei_feed import frame_messages
 from emulator.media.sinks import Hub, PushCheck, Sink, standard_sinks
 
 log = logging.getLogger(__name__)
@@ -320,9 +321,13 @@ class MixPipeline:
     def _render(self, renderer: Any, t: float, tick_end: float) -> None:
         """One tick: the canvas at ``t`` and the audio up to ``tick_end``, handed to the encoding thread."""
         frame = None
+        sei = None
         if self._outputs.video:
             frame = self._latest = renderer.video_frame(t)
-        tick = Tick(t, frame)
+            spec = self._job.sei
+            if spec is not None:
+                sei = frame_messages(spec, self._levels, renderer.input_sei() if spec.pass_input else ())
+        tick = Tick(t, frame, sei=sei or [])
         count = round(tick_end * self._audio_rate) - self._samples
         if self._outputs.audio and count > 0:  # the encoders cut it into AAC-sized frames
             tick.audio.append(renderer.audio_frame(self._samples / self._audio_rate, count))

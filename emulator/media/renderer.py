@@ -43,6 +43,8 @@ from emulator.core.job import Layer, MixJob, ResolvedSource, SourceResolver
 from emulator.media.audio import AudioMixer
 from emulator.media.compositor import Compositor
 from emulator.media.placement import Prescaler, Scaled
+from emulator.media.sei import SeiMessage
+from emulator.media.sei_feed import sei_of_frame
 from emulator.media.sources import AudioFormat, Source, SourceState, open_source
 from emulator.media.sources.network import STALL_S
 
@@ -82,6 +84,7 @@ class _Input:
     frame: av.VideoFrame | None = None  # the latest frame it showed while live
     scaled: Scaled | None = None  # that frame as its source's thread scaled it for this layer, if it did
     ever_live: bool = False
+    sei_seen: av.VideoFrame | None = None  # the latest frame whose SEI went out (each frame's goes once)
     lost_at: float | None = None  # emulator clock: when it stopped being live (freeze deadline base)
 
 
@@ -186,6 +189,19 @@ class MixRenderer:
                 inp.layer.id: None if inp.frame is None else [inp.frame.width, inp.frame.height]
                 for inp in self._inputs
             }
+
+    def input_sei(self) -> list[SeiMessage]:
+        """The SEI the inputs' frames shown since the last call carried (the decoders export it as frame side
+        data), each frame's once, in layer order; encoders' own banners left out."""
+        with self._lock:
+            found: list[SeiMessage] = []
+            for inp in self._inputs:
+                frame = inp.frame
+                if frame is None or frame is inp.sei_seen:
+                    continue
+                inp.sei_seen = frame
+                found.extend(sei_of_frame(frame))
+            return found
 
     def sound_levels(self) -> dict[str, float]:
         """Layer id -> 0..100 sound level of its latest audio chunk (after volume)."""

@@ -27,7 +27,7 @@ from emulator.providers.tencent import params, tc3, v1sign
 from emulator.providers.tencent.errors import Api3Error, TencentError
 from emulator.providers.tencent.formparams import unflatten
 from emulator.providers.tencent.mixing import MixService
-from emulator.providers.tencent.params import OutputOptions
+from emulator.providers.tencent.params import ControlOptions, OutputOptions
 from emulator.providers.tencent.wire import api3_response
 
 VERSION = "2018-08-01"
@@ -52,6 +52,7 @@ _CROP = {
     "CropStartLocationY": "crop_y",
 }
 API3_MAX_BITRATE = 10_000  # kbps: API 3.0 allows less than the CGI's 50000
+MAX_MIX_SEI = 4096  # bytes of OutputParams.MixSei (Tencent documents no limit; SEI stays small)
 API3_MAX_PIXELS = 2000  # layout and crop, in pixels: API 3.0 allows less than the CGI's 3000
 # The legacy code a too-large value earns: positions -2, sizes -4 (as the CGI sorts them), crop -29.
 _PIXEL_CODES = {
@@ -107,9 +108,12 @@ class Api3Handler:
             return fault
         body, app_id = call.body, call.app_id
         if action == CREATE:
-            req = params.parse_start(_create_para(body, app_id))
+            control = body.get("ControlParams")
+            allow_copy = _flag(control, "AllowCopy")
+            req = params.parse_start(_create_para(body, app_id), allow_copy=allow_copy)
             options = _output_options(body["OutputParams"])
-            self.service.start(dataclasses.replace(req, output=options), app_id, {"api": "api3"})
+            req = dataclasses.replace(req, output=options, control=_control_options(body))
+            self.service.start(req, app_id, {"api": "api3"})
         else:
             self.service.cancel(params.parse_cancel(self._cancel_para(body, app_id)))
         return response(request)
@@ -250,6 +254,36 @@ def _output_options(output: dict[str, Any]) -> OutputOptions:
         sample_rate=rate,
         channels=channels,
     )
+
+
+def _control_options(body: dict[str, Any]) -> ControlOptions:
+    control = body.get("ControlParams")
+    sei = body["OutputParams"].get("MixSei")
+    if sei is not None and (not isinstance(sei, str) or len(sei.encode("utf-8", "replace")) > MAX_MIX_SEI):
+        raise Api3Error(
+            "InvalidParameter.InvalidOutputParam",
+            f"OutputParams.MixSei must be a string of at most {MAX_MIX_SEI} bytes.",
+        )
+    return ControlOptions(
+        crop_center=_flag(control, "UseMixCropCenter"),
+        picture_alpha=_flag(control, "UsePictureTransparent"),
+        pass_input_sei=_flag(control, "PassInputSei"),
+        mix_sei=sei.encode("utf-8", "replace") if sei else None,
+    )
+
+
+def _flag(control: Any, name: str) -> bool:
+    """A ControlParams switch: 0 or 1 (absent: 0)."""
+    if control is None:
+        return False
+    if not isinstance(control, dict):
+        raise Api3Error("InvalidParameter", "ControlParams must be an object.")
+    value = control.get(name)
+    if value is None:
+        return False
+    if isinstance(value, bool) or value not in (0, 1):
+        raise Api3Error("InvalidParameter", f"ControlParams.{name} [{str(value)[:40]}] must be 0 or 1.")
+    return value == 1
 
 
 def _option(output: dict[str, Any], name: str, allowed: range | tuple[int, ...]) -> int | None:

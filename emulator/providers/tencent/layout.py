@@ -8,16 +8,20 @@ Rules, from the seed and Tencent's demo scripts (choices where they are silent: 
 - A small window's default size is its (cropped) source's own size, or the template's; explicit values
   override the template one by one. Crop comes first, then scaling; an aspect that does not match the
   window gives black bars (FAQ 8). Layers draw in image_layer order.
+- Cloud API 3.0 ControlParams: UseMixCropCenter 1 crops a stream to its window's aspect instead of bars;
+  a picture's alpha applies only with UsePictureTransparent 1 (the legacy CGI always applies it);
+  OutputParams.MixSei and PassInputSei become the job's SEI (media/sei_feed.py has the bytes).
 - A dropped background freezes the whole picture; a dropped window freezes on its last frame, for up to
   15 minutes; all inputs gone for 15 minutes ends the mix (FAQ 6 and 12).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from emulator.core.job import AudioSpec, Canvas, FitMode, Layer, MixJob, Output, Rect, VideoSpec
+from emulator.core.job import AudioSpec, Canvas, FitMode, Layer, MixJob, Output, Rect, SeiSpec, VideoSpec
 from emulator.providers.tencent.errors import TencentError
 from emulator.providers.tencent.params import MAX_PIXELS, InputSpec, InputType, Length, StartRequest
 from emulator.providers.tencent.templates import window_position, window_size
@@ -58,11 +62,11 @@ def build_job(req: StartRequest, lookup: SourceLookup) -> MixJob:
         width, height = size
     layers: list[Layer] = []
     if bg.input_type != InputType.CANVAS:
-        layers.append(_background_layer(bg, facts[bg.layer], width, height, size is not None))
+        layers.append(_background_layer(bg, facts[bg.layer], width, height, size is not None, req))
     index = 0  # the template's window number: visible windows only
     for spec in req.windows:
         if spec.visible:
-            layers.append(_window_layer(req.template_id, index, spec, facts.get(spec.layer), width, height))
+            layers.append(_window_layer(req, index, spec, facts.get(spec.layer), width, height))
             index += 1
         else:
             layers.append(Layer(id=spec.stream_id, source=facts[spec.layer].spec, z=spec.layer, video=False))
@@ -73,7 +77,16 @@ def build_job(req: StartRequest, lookup: SourceLookup) -> MixJob:
         outputs=[_output(req, facts, None if size is None else (width, height))],
         input_loss_timeout=INPUT_LOSS_TIMEOUT_S,
         idle_timeout=IDLE_TIMEOUT_S,
+        sei=_sei(req),
     )
+
+
+def _sei(req: StartRequest) -> SeiSpec | None:
+    control = req.control
+    if control.mix_sei is None and not control.pass_input_sei:
+        return None
+    user_data = base64.b64encode(control.mix_sei).decode("ascii") if control.mix_sei else None
+    return SeiSpec(user_data=user_data, pass_input=control.pass_input_sei)
 
 
 # ----- the canvas
@@ -118,15 +131,19 @@ def _known_size(spec: InputSpec, facts: SourceFacts) -> tuple[int, int]:
 
 
 # ----- layers
-def _background_layer(bg: InputSpec, facts: SourceFacts, width: int, height: int, video: bool) -> Layer:
+def _background_layer(
+    bg: InputSpec, facts: SourceFacts, width: int, height: int, video: bool, req: StartRequest
+) -> Layer:
+    picture = bg.input_type == InputType.PICTURE
     return Layer(
         id=bg.stream_id,
         source=facts.spec,
         z=bg.layer,
         rect=Rect(0, 0, width, height) if video else None,
         crop=_crop_rect(bg, facts) if video else None,
-        fit=FitMode.FIT,
+        fit=FitMode.FILL if req.control.crop_center and not picture else FitMode.FIT,
         bar_color=BLACK,
+        source_alpha=req.control.picture_alpha or not picture,
         video=video and bg.input_type != InputType.AUDIO,
         audio=bg.input_type in (InputType.AUDIO_VIDEO, InputType.AUDIO),
         # A background stream that drops freezes the whole picture (FAQ 6).
@@ -135,8 +152,9 @@ def _background_layer(bg: InputSpec, facts: SourceFacts, width: int, height: int
 
 
 def _window_layer(
-    template_id: int, index: int, spec: InputSpec, facts: SourceFacts | None, width: int, height: int
+    req: StartRequest, index: int, spec: InputSpec, facts: SourceFacts | None, width: int, height: int
 ) -> Layer:
+    template_id = req.template_id
     box_w: int | None = None
     box_h: int | None = None
     if template_id:
@@ -169,8 +187,9 @@ def _window_layer(
         z=spec.layer,
         rect=Rect(x, y, w, h),
         crop=crop,
-        fit=FitMode.FIT,
+        fit=FitMode.FILL if req.control.crop_center and not picture else FitMode.FIT,
         bar_color=None if picture else BLACK,  # watermarks keep their transparency
+        source_alpha=req.control.picture_alpha or not picture,
         audio=spec.input_type == InputType.AUDIO_VIDEO,
         keeps_alive=not picture,
     )

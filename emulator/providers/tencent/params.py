@@ -97,6 +97,16 @@ class OutputOptions:
 
 
 @dataclass(frozen=True)
+class ControlOptions:
+    """Cloud API 3.0 ControlParams and OutputParams.MixSei; the defaults are the legacy CGI's behaviour."""
+
+    crop_center: bool = False  # UseMixCropCenter: fill a window keeping aspect (crop) instead of bars
+    picture_alpha: bool = True  # UsePictureTransparent: API 3.0 applies a picture's alpha only when 1
+    pass_input_sei: bool = False  # PassInputSei
+    mix_sei: bytes | None = None  # OutputParams.MixSei, put in every frame as SEI
+
+
+@dataclass(frozen=True)
 class StartRequest:
     app_id: int
     session_id: str
@@ -106,6 +116,7 @@ class StartRequest:
     bitrate_kbps: int | None
     inputs: tuple[InputSpec, ...]
     output: OutputOptions = OutputOptions()
+    control: ControlOptions = ControlOptions()
 
     @property
     def background(self) -> InputSpec:
@@ -185,7 +196,9 @@ def parse_cancel(para: dict[str, Any]) -> CancelRequest:
     )
 
 
-def parse_start(para: dict[str, Any]) -> StartRequest:
+def parse_start(para: dict[str, Any], *, allow_copy: bool = False) -> StartRequest:
+    """``allow_copy`` (API 3.0 ControlParams.AllowCopy): one input with output_stream_type 1 is taken as a
+    copy of that stream instead of refused."""
     app_id = _app_id(para)
     session_id = _session_id(para)
     output_id = _ident(para.get("output_stream_id"), -4, "output_stream_id")
@@ -206,7 +219,7 @@ def parse_start(para: dict[str, Any]) -> StartRequest:
         raise TencentError(-1, "Parse input params failed, input_stream_list must be a list!")
     if len(items) > MAX_INPUTS:
         raise TencentError(-3, f"Input stream number error, {len(items)} streams, must be in [1, 16]!")
-    if len(items) < 2:
+    if len(items) < 2 and not (allow_copy and output_type == 1):
         raise TencentError(-21)
     inputs = tuple(_input(item, n) for n, item in enumerate(items))
     _check_layers(inputs)

@@ -55,8 +55,8 @@ def parse_legacy_start(body: Any) -> LegacyStart:
         user_data=_user_data(r),
         sound_level=bool(r.integer("with_sound_level", default=0, hi=1)),
         extra=_extra_params(r),
+        bypass=bool(r.integer("bypass", default=0, hi=1)),
     )
-    r.integer("bypass", default=0, hi=1)
     r.integer("version", default=1, hi=UINT32)
     r.string("biztype", max_len=16)
     app_id = r.integer("appid", hi=2**64 - 1)

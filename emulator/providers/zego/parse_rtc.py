@@ -56,7 +56,7 @@ def parse_start_mix(body: Any) -> MixSpec:
         sound_level=bool(r.integer("SoundLevel", default=0, hi=1)),
         extra=_ex_para(r),
     )
-    _common_options(r)
+    spec.bypass = _common_options(r)
     validate.check_mix(spec)
     return spec
 
@@ -265,8 +265,9 @@ def _ex_para(r: Reader) -> dict[str, str]:
     return validate.key_values(r.raw("ExPara"), "ExPara", "Key", "Value")
 
 
-def _common_options(r: Reader) -> None:
-    """Options the emulator accepts and range-checks but does not act on."""
-    r.integer("ByPass", default=0, hi=1)
+def _common_options(r: Reader) -> bool:
+    """ByPass (what StartMix acts on), and options the emulator accepts and range-checks but ignores."""
+    bypass = bool(r.integer("ByPass", default=0, hi=1))
     r.integer("AlignmentType", default=0, hi=2)
     r.integer("RecvBufferLevel", default=0, hi=4000)
+    return bypass

@@ -70,7 +70,7 @@ class OutputSpec:
     crf: int | None = None
     video_codec: str = "h264"
     audio_bitrate: int = 48_000
-    audio_codec: int = 0  # 0 HE-AAC, 1 AAC-LC, 2 MP3, 3 OPUS (the emulator always encodes AAC)
+    audio_codec: int = 0  # 0 HE-AAC (encoded as AAC-LC), 1 AAC-LC, 2 MP3, 3 OPUS
     channels: int = 1
 
     @property
@@ -97,7 +97,8 @@ class MixSpec:
     watermark: Watermark | None = None
     user_data: bytes | None = None
     sound_level: bool = False
-    extra: dict[str, str] = field(default_factory=dict)  # ExPara / extra_params (accepted, not rendered)
+    bypass: bool = False  # ByPass: a single input is passed through as it is
+    extra: dict[str, str] = field(default_factory=dict)  # ExPara / extra_params (video_encode is used)
 
     @property
     def audio_only(self) -> bool:

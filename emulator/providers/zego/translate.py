@@ -11,6 +11,11 @@ Choices where ZEGO's documents are silent (see docs/zego.md):
   task, as ZEGO documents;
 - Image with DisplayMode 0 replaces the stream's picture (its sound stays); DisplayMode 1/2 put the image
   under the picture, so it shows while the stream is absent;
+- ByPass (legacy bypass) with exactly one input stream: the output is that stream's picture whole, at its
+  own size (the layout, images and labels are not applied); it is re-encoded (as the output asks), not
+  copied bit for bit;
+- UserData goes out as SEI in every video frame, and with SoundLevel on so do the inputs' sound levels
+  (media/sei_feed.py has the bytes); AudioCodec 0 (HE-AAC) is encoded as AAC-LC;
 - a StreamUrl (or legacy url) whose last path segment names a published stream reads that stream; any other
   URL is pulled as is (map production URLs with POST /_emulator/urls) until a stream of that name is
   published, which the mix then reads (``pull:``, core/resolver.py).
@@ -18,6 +23,7 @@ Choices where ZEGO's documents are silent (see docs/zego.md):
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 from emulator.core.job import (
@@ -28,6 +34,7 @@ from emulator.core.job import (
     MixJob,
     Output,
     Rect,
+    SeiSpec,
     TextLabel,
     VideoSpec,
 )
@@ -54,10 +61,14 @@ DEFAULT_MAX_FPS = 20  # ZEGO: "the frame rate is limited to 20 by default"
 MIN_VIDEO_BITRATE = 10_000  # the encoder needs something to work with (legacy pure-audio sends 1)
 WATERMARK_Z = 1 << 40  # above every input layer
 AUDIO_CANVAS = Canvas(16, 16)  # audio-only tasks draw nothing
+AUDIO_CODECS = {0: "he-aac", 1: "aac", 2: "mp3", 3: "opus"}  # AudioCodec / audio_enc_id
 
 
 def mix_job(spec: MixSpec, stream_info: StreamInfo, *, max_fps: int = DEFAULT_MAX_FPS) -> MixJob:
     canvas_output = canvas_of(spec)
+    bypassed = _bypassed(spec)
+    if bypassed is not None and canvas_output is not None:
+        return _bypass_job(spec, bypassed, canvas_output, stream_info, max_fps)
     if canvas_output is None:
         canvas = Canvas(AUDIO_CANVAS.width, AUDIO_CANVAS.height, spec.background_color)
     else:
@@ -82,10 +93,49 @@ def mix_job(spec: MixSpec, stream_info: StreamInfo, *, max_fps: int = DEFAULT_MA
     return MixJob(
         canvas=canvas,
         layers=layers,
-        outputs=[_output(o, canvas_output, max_fps) for o in spec.outputs],
+        outputs=[_output(o, canvas_output, max_fps, spec.extra) for o in spec.outputs],
         input_loss_timeout=0.0,
         idle_timeout=IDLE_TIMEOUT_S,
+        sei=_sei(spec),
     )
+
+
+def _bypassed(spec: MixSpec) -> InputSpec | None:
+    """The one input stream ByPass passes through, None when ByPass is off or there is not exactly one."""
+    streams = [i for i in spec.inputs if i.stream_id is not None or i.stream_url is not None]
+    return streams[0] if spec.bypass and len(streams) == 1 else None
+
+
+def _bypass_job(
+    spec: MixSpec, item: InputSpec, canvas_output: OutputSpec, stream_info: StreamInfo, max_fps: int
+) -> MixJob:
+    """ByPass: the input's picture whole at its own size (the request's size while it is unknown)."""
+    source = source_of(item.stream_id, item.stream_url, stream_info)
+    info = stream_info(source.removeprefix("stream:")) if source.startswith("stream:") else None
+    width = info.width if info is not None and info.width else canvas_output.width
+    height = info.height if info is not None and info.height else canvas_output.height
+    size = OutputSpec(stream_id="", width=width, height=height)
+    layer = Layer(id=item.key, source=source, audio=item.content != VIDEO_ONLY, volume=item.volume)
+    outputs = [_output(o, size, max_fps, spec.extra, same_size=True) for o in spec.outputs]
+    return MixJob(
+        canvas=Canvas(width, height),
+        layers=[layer],
+        outputs=outputs,
+        input_loss_timeout=0.0,
+        idle_timeout=IDLE_TIMEOUT_S,
+        sei=_sei(spec),
+    )
+
+
+def _sei(spec: MixSpec) -> SeiSpec | None:
+    """UserData and (SoundLevel on) the inputs' levels by SoundLevelId, as SEI in the video."""
+    levels = {}
+    if spec.sound_level:
+        levels = {i.key: i.sound_level_id for i in spec.inputs if i.sound_level_id is not None}
+    if not spec.user_data and not levels:
+        return None
+    user_data = base64.b64encode(spec.user_data).decode("ascii") if spec.user_data else None
+    return SeiSpec(user_data=user_data, sound_levels=levels)
 
 
 def auto_mix_job(spec: AutoMixSpec, room_streams: list[str], stream_info: StreamInfo) -> MixJob:
@@ -98,7 +148,7 @@ def auto_mix_job(spec: AutoMixSpec, room_streams: list[str], stream_info: Stream
     return MixJob(
         canvas=AUDIO_CANVAS,
         layers=layers,
-        outputs=[_output(o, None, DEFAULT_MAX_FPS) for o in spec.outputs],
+        outputs=[_output(o, None, DEFAULT_MAX_FPS, {}) for o in spec.outputs],
         input_loss_timeout=0.0,
         idle_timeout=IDLE_TIMEOUT_S,
     )
@@ -180,19 +230,28 @@ def _label(item: InputSpec) -> TextLabel | None:
     return TextLabel(text=label.text, font_size=label.font_size, color=label.color, x=label.left, y=label.top)
 
 
-def _output(output: OutputSpec, canvas: OutputSpec | None, max_fps: int) -> Output:
+def _output(
+    output: OutputSpec,
+    canvas: OutputSpec | None,
+    max_fps: int,
+    extra: dict[str, str],
+    *,
+    same_size: bool = False,
+) -> Output:
     rate = 48_000 if output.audio_codec == 3 else 44_100  # OPUS runs at 48 kHz, the AAC family at 44.1
-    audio = AudioSpec(sample_rate=rate, channels=output.channels, bitrate=output.audio_bitrate)
+    codec = AUDIO_CODECS.get(output.audio_codec, "aac")
+    audio = AudioSpec(sample_rate=rate, channels=output.channels, bitrate=output.audio_bitrate, codec=codec)
     video = None
     if canvas is not None and not output.audio_only:
-        same = (output.width, output.height) == (canvas.width, canvas.height)
+        same = same_size or (output.width, output.height) == (canvas.width, canvas.height)
         video = VideoSpec(
             width=None if same else output.width,
             height=None if same else output.height,
             fps=float(min(output.fps, max_fps)),
             bitrate=None if output.bitrate is None else max(output.bitrate, MIN_VIDEO_BITRATE),
             crf=output.crf,
-            codec=output.video_codec,
+            # legacy extra_params / ExPara video_encode=h265 asks for H.265 too
+            codec="h265" if extra.get("video_encode", "").lower() == "h265" else output.video_codec,
         )
     push = [output.push_url] if output.push_url else []
     return Output(stream_id=output.stream_id, video=video, audio=audio, push_urls=push)
