@@ -71,9 +71,6 @@ class EncodedPacket:
         return float((stamp or 0) * self.time_base)
 
 
-_PLAYER_NAMES = {"libx264": "h264", "libx265": "hevc", "libmp3lame": "mp3", "libopus": "opus"}
-
-
 def even_size(width: int, height: int) -> tuple[int, int]:
     """A frame size H.264 4:2:0 can encode: each side rounded down to even, within 2..MAX_SIDE."""
     return _even_side(width), _even_side(height)
@@ -195,10 +192,9 @@ class OutputEncoder:
         when that differs (HE-AAC is encoded as AAC-LC; an unknown video codec as H.264)."""
         spec = self.output
         found: dict[str, str | None] = {
-            "video": None if self._video is None else self._video.codec_context.codec.name,
-            "audio": None if self._audio is None else self._audio.codec_context.codec.name,
+            "video": None if self._video is None else self._video.codec_context.codec.canonical_name,
+            "audio": None if self._audio is None else self._audio.codec_context.codec.canonical_name,
         }
-        found = {k: _PLAYER_NAMES.get(v, v) if v else None for k, v in found.items()}
         if spec.video is not None and VIDEO_ENCODERS.get(spec.video.codec, ("", ""))[1] != found["video"]:
             found["video_requested"] = spec.video.codec
         if spec.audio is not None and spec.audio.codec != found["audio"]:

@@ -38,13 +38,22 @@ class OutputChain:
 
     def __post_init__(self) -> None:
         self._sei_dialect = codec_of(self.encoder.codecs["video"] or "")
+        # Frame index -> the SEI of that frame, until its packet leaves the encoder (x265's lookahead and
+        # B-frames hold frames back; a packet's pts is its frame's index).
+        self._sei: dict[int, list[SeiMessage]] = {}
 
-    def send(self, packets: list[EncodedPacket], sei: list[SeiMessage] | None = None) -> None:
-        """Hand packets to every sink; video packets first get ``sei`` inserted (they are Annex B)."""
-        dialect = self._sei_dialect if sei else None
+    def encode_frame(self, frame: av.VideoFrame, sei: list[SeiMessage]) -> None:
+        if sei and self._sei_dialect is not None:
+            self._sei[self.encoder.frames_encoded] = sei
+        self.send(self.encoder.encode_video(frame))
+
+    def send(self, packets: list[EncodedPacket]) -> None:
+        """Hand packets to every sink; a video packet first gets its frame's SEI inserted (it is Annex B)."""
         for packet in packets:
-            if dialect is not None and packet.kind == "video":
-                packet = replace(packet, data=insert_sei(packet.data, sei or (), dialect))
+            if self._sei and packet.kind == "video" and packet.pts is not None:
+                sei = self._sei.pop(packet.pts, None)
+                if sei and self._sei_dialect is not None:
+                    packet = replace(packet, data=insert_sei(packet.data, sei, self._sei_dialect))
             for sink in self.sinks:
                 sink.put(packet)
 
@@ -163,7 +172,7 @@ class Outputs:
             encoder = chain.encoder
             if tick.frame is not None:
                 while encoder.video_due(tick.t):
-                    chain.send(encoder.encode_video(tick.frame), tick.sei)
+                    chain.encode_frame(tick.frame, tick.sei)
             for chunk in tick.audio:
                 chain.send(encoder.encode_audio(chunk))
 
