@@ -150,10 +150,12 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     """Start the ticker and the RTMP server with the app; stop everything with it."""
     ctx = app[CTX]
     ticker = asyncio.create_task(_tick(ctx))
-    rtmp = None
+    rtmp = ingest_hls = None
     if ctx.settings.rtmp_port is not None:
+        from emulator.media.ingest_hls import IngestHls
         from emulator.media.rtmp.server import RtmpServer
 
+        ingest_hls = IngestHls(ctx.hub, ctx.settings.data_dir)  # pushes play over HLS too
         rtmp = RtmpServer(ctx.hub, ctx.registry, host=ctx.settings.host, port=ctx.settings.rtmp_port)
         await rtmp.start()
         ctx.rtmp_port = rtmp.port
@@ -167,6 +169,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         await ctx.callbacks.close()
         if rtmp is not None:
             await rtmp.stop()
+        if ingest_hls is not None:
+            await asyncio.to_thread(ingest_hls.stop_all)  # the hub's channels ended: writers finish now
 
 
 async def _stop_media(app: web.Application) -> None:
