@@ -175,9 +175,17 @@ def streams(inputs: list[Path]) -> list[str]:
 
 
 def run_ffmpeg(
-    folder: Path, inputs: list[Path], size: tuple[int, int], fps: int, *, frames: int | None = None
+    folder: Path,
+    inputs: list[Path],
+    size: tuple[int, int],
+    fps: int,
+    *,
+    frames: int | None = None,
+    encoder: list[str] | None = None,
+    name: str = "ffmpeg",
 ) -> Measure:
-    """The FFmpeg command line; ``frames``: only that many output frames."""
+    """The FFmpeg command line; ``frames``: only that many output frames; ``encoder``: video encoder
+    arguments instead of x264's (bench/codecs.py), ``name``: of the output file."""
     cell = f"{size[0] // 2}:{size[1] // 2}"
     n = len(inputs)
     # The compositor's scaling: same algorithm, and H.264's (left) chroma siting as PyAV's swscale takes it,
@@ -192,12 +200,12 @@ def run_ffmpeg(
         command += ["-i", str(path)]
     command += [
         "-filter_complex", f"{scales};{stack};{mix}", "-map", "[v]", "-map", "[a]",
-        "-c:v", "libx264", "-preset", PRESET, "-b:v", str(VIDEO_BITRATE), "-maxrate", str(VIDEO_BITRATE),
-        "-bufsize", str(VIDEO_BITRATE), "-g", gop, "-sc_threshold", "0",
+        *(encoder or ["-c:v", "libx264", "-preset", PRESET, "-sc_threshold", "0"]),
+        "-b:v", str(VIDEO_BITRATE), "-maxrate", str(VIDEO_BITRATE), "-bufsize", str(VIDEO_BITRATE), "-g", gop,
         "-r", str(fps), "-pix_fmt", "yuv420p",
         "-c:a", "aac", "-b:a", str(AUDIO_BITRATE), "-ar", str(AUDIO_RATE), "-ac", "2",
         *(["-frames:v", str(frames)] if frames else []),
-        "-movflags", "+faststart", str(folder / ("ffmpeg.mp4" if frames is None else "ffmpeg_frames.mp4")),
+        "-movflags", "+faststart", str(folder / (f"{name}.mp4" if frames is None else f"{name}_frames.mp4")),
     ]  # fmt: skip
     return measure(FFMPEG, command)
 
