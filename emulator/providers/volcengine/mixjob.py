@@ -5,8 +5,8 @@
   (option ``vod_loop``); pic and logos are pictures without audio.
 - Logos draw above every source, in the order given (z = 10000 + index).
 - The output stream id is the TaskID (played at ``/live/<TaskID>.flv``); every ``rtmp://`` / ``rtmps://``
-  Output.Url is pushed to. Video BitRate and FrameRate are the clamped values; H.265 requests are encoded as
-  H.264 (the emulator's only video codec), the codec asked for is kept for reporting.
+  Output.Url is pushed to. Video BitRate and FrameRate are the clamped values; Codec h265 is encoded as
+  H.265 (libx265), h264 as H.264.
 - Time rules: all sources down for 1 minute ends the task; a task runs at most 3 days.
 """
 
