@@ -155,6 +155,11 @@ class Subscription(Consumer):
             except TimeoutError:
                 return b"", []
 
+    async def read_parts(self, timeout: float) -> tuple[bytes, list[FlvTag]] | None:
+        """The FLV header (b"" after the first time) and the tags queued, waiting up to ``timeout`` for
+        something; None at the end (live_follow.py switches channels with it)."""
+        return await self._next(timeout, tags_only=False)
+
     async def read(self, timeout: float) -> bytes | None:
         """The next FLV bytes (the FLV header first); b"" if nothing came within ``timeout``; None at end."""
         got = await self._next(timeout, tags_only=False)

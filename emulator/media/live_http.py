@@ -2,7 +2,8 @@
 
 ``GET /live/{stream_id}.flv`` streams channel ``mix:<id>`` (a mix output) if it is live, else ``<id>``
 (an RTMP push), else ``relay:<id>`` (a control-API stream, relayed on demand: see relay.py), as players such
-as flv.js and ffplay expect: one endless chunked FLV response. A player
+as flv.js and ffplay expect: one endless chunked FLV response. It follows the id (live_follow.py): a mix
+that takes the id over, or gives it back, is handed over at a keyframe within the same response. A player
 that stops reading is cut off: the hub drops its subscription and a write that cannot finish within
 ``write_timeout`` closes the connection, so it never holds up the publisher or the server.
 ``GET /live/{stream_id}/{file}`` serves ``index.m3u8`` and its segments from ``hls_root/<stream_id>/``.
@@ -16,7 +17,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from emulator.media.live import LiveHub, Subscription
+from emulator.media.live import LiveHub
+from emulator.media.live_follow import FollowedStream
 
 _HLS_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -42,7 +44,7 @@ class _LiveRoutes:
         self._wait = wait
         self._write_timeout = write_timeout
         self._stall_timeout = stall_timeout
-        self._subscriptions: set[Subscription] = set()
+        self._subscriptions: set[FollowedStream] = set()
 
     async def flv(self, request: web.Request) -> web.StreamResponse:
         stream_id = request.match_info["stream_id"]
@@ -54,7 +56,7 @@ class _LiveRoutes:
         headers = {"Content-Type": "video/x-flv", "Cache-Control": "no-cache", **_CORS}
         if request.method == "HEAD":
             return web.Response(headers=headers)
-        subscription = self._hub.subscribe(channel)
+        subscription = FollowedStream(self._hub, stream_id, channel)  # hands over to a mix of this id
         self._subscriptions.add(subscription)
         response = web.StreamResponse(headers=headers)
         response.enable_chunked_encoding()

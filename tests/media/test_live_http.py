@@ -81,10 +81,11 @@ def test_http_flv_plays_the_mix_output_in_preference(red: tuple[bytes, list[FlvT
             player = asyncio.create_task(asyncio.to_thread(_decode_url, f"{base}/live/show.flv"))
             while not hub.channels()[1]["subscribers"]:
                 await asyncio.sleep(0.01)
+            # The push ends first: else the player, handed back to it when the mix ends, would play on.
+            anchor.close()
             feeder = _feed(mix, tags[20:], pace=0.002)
             frames = await asyncio.wait_for(player, 10)
             await asyncio.to_thread(feeder.join)
-            anchor.close()
         assert len(frames) > 10 and frames[0].shape == (90, 160, 3)
         assert all(np.allclose(f.reshape(-1, 3).mean(axis=0), (255, 0, 0), atol=12) for f in frames)
 

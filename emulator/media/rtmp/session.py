@@ -22,7 +22,8 @@ from typing import Any
 
 from emulator.core.streams import EventKind, MediaInfo, PublishedStream, StreamRegistry
 from emulator.media import flv
-from emulator.media.live import LiveHub, Publisher, Subscription
+from emulator.media.live import LiveHub, Publisher
+from emulator.media.live_follow import FollowedStream
 from emulator.media.rtmp import amf0
 from emulator.media.rtmp import chunks as ch
 from emulator.media.rtmp.handshake import server_handshake
@@ -331,7 +332,7 @@ class RtmpSession:
             self._status(stream_id, "NetStream.Play.StreamNotFound", f"{key} is not live.", "error")
             await self._flush()
             raise ProtocolError(f"play: {key} is not live")
-        subscription = self._hub.subscribe(channel)
+        subscription = FollowedStream(self._hub, key, channel)  # hands over to a mix of this id
         self._user_control(_STREAM_BEGIN, struct.pack(">I", stream_id))
         self._status(stream_id, "NetStream.Play.Reset", f"Playing and resetting {key}.")
         self._status(stream_id, "NetStream.Play.Start", f"Started playing {key}.")
@@ -340,7 +341,7 @@ class RtmpSession:
         log.info("rtmp %s: playing %s from channel %s", self._peer, key, channel)
         self._play_task = asyncio.create_task(self._forward(subscription, stream_id))
 
-    async def _forward(self, subscription: Subscription, stream_id: int) -> None:
+    async def _forward(self, subscription: FollowedStream, stream_id: int) -> None:
         """Copy the channel's tags to the player until the channel ends, then say so and hang up."""
         try:
             # [] = nothing for idle_timeout: a stalled stream ends the play like an ended one
