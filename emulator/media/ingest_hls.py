@@ -1,16 +1,19 @@
 """HLS of RTMP pushes: while an anchor pushes ``<stream_id>``, its stream is also written as HLS, as a CDN
 serves a pushed stream, at the same ``/live/<stream_id>/index.m3u8`` a mix output uses.
 
-Each push gets a thread that reads the LiveHub channel ``<stream_id>`` (the ingest) as FLV and remuxes its
-packets, copied without re-encoding, into an :class:`~emulator.media.sinks.HlsSink` under
-``<data>/hls/<stream_id>/``. The thread ends with the push (the channel's end reaches it as end of file: the
-playlist gets EXT-X-ENDLIST), or at :meth:`IngestHls.stop_all`. A mix output of the same id (Tencent
-output_stream_type 0) takes the folder over: the push's writer stops when the mix starts.
+Each push gets a thread that reads the LiveHub as FLV and remuxes the packets, copied without re-encoding,
+into ``<data>/hls/<stream_id>/``. It follows the id as players do (live_follow.py): while a mix output takes
+the id over (``mix:<id>``, Tencent output_stream_type 0; that mix then writes no HLS of its own, see
+``standard_sinks``) it writes the mix, and the push again when the mix ends. Each change of channel starts
+a new part of the same playlist after an EXT-X-DISCONTINUITY (``HlsSink(continued=True)``): the playlist
+goes on, its media sequence counting on. EXT-X-ENDLIST comes when nothing plays the id any more, or at
+:meth:`IngestHls.stop_all`.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from pathlib import Path
 
@@ -18,11 +21,11 @@ import av
 
 from emulator.media.encoder import EncodedPacket, Kind
 from emulator.media.live import LiveHub, LiveReader
-from emulator.media.sinks import HlsSink, hls_dir
+from emulator.media.sinks import HlsSink, end_playlist, hls_dir
 
 log = logging.getLogger(__name__)
 
-READ_TIMEOUT_S = 10.0  # a push silent this long is over for HLS too
+READ_TIMEOUT_S = 10.0  # a channel silent this long is over for HLS too
 QUEUE = 600
 STOP_TIMEOUT_S = 3.0
 
@@ -51,75 +54,104 @@ class IngestHls:
             writer.join(STOP_TIMEOUT_S)
 
     def _changed(self, channel: str, live: bool) -> None:
-        if not live:
-            return
         kind, _, stream_id = channel.rpartition(":")
-        if kind == "mix":  # a mix output now writes this id's HLS: the push's writer gives way
-            with self._lock:
-                writer = self._writers.pop(stream_id, None)
-            if writer is not None:
-                writer.stop()
-            return
-        if kind:
-            return
         with self._lock:
-            if self._closed:
+            writer = self._writers.get(stream_id)
+            if writer is not None and writer.alive:
+                writer.retarget()  # a mix took the id over or gave it back
                 return
-            old = self._writers.get(channel)
-            if old is not None and old.alive:
-                return  # the same push reconnecting: the running writer reads on
-            writer = _Writer(self._hub.open_reader(channel, READ_TIMEOUT_S), hls_dir(self._data_dir, channel))
-            self._writers[channel] = writer
-        writer.start(f"ingest-hls {channel}")
+            if kind or not live or self._closed:
+                return
+            writer = self._writers[stream_id] = _Writer(
+                self._hub, stream_id, hls_dir(self._data_dir, stream_id)
+            )
+        writer.start()
 
 
 class _Writer:
-    def __init__(self, reader: LiveReader, folder: Path) -> None:
-        self._reader = reader
+    def __init__(self, hub: LiveHub, stream_id: str, folder: Path) -> None:
+        self._hub = hub
+        self._stream_id = stream_id
         self._folder = folder
-        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._reader: LiveReader | None = None
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name=f"push-hls {stream_id}", daemon=True)
 
     @property
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread.is_alive() and not self._stopped
 
-    def start(self, name: str) -> None:
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+    def start(self) -> None:
         self._thread.start()
 
+    def retarget(self) -> None:
+        """Leave the channel being read if another one should be written now (the next part follows)."""
+        with self._lock:
+            reader = self._reader
+        if reader is not None and reader.channel != self._channel():
+            reader.close()  # wakes a blocked read: the demuxer sees the end of this part
+
     def stop(self) -> None:
-        self._reader.close()  # wakes a blocked read: the demuxer sees the end of the stream
+        with self._lock:
+            self._stopped = True
+            reader = self._reader
+        if reader is not None:
+            reader.close()
 
     def join(self, timeout: float) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._thread.join(timeout)
+
+    def _channel(self) -> str | None:
+        """What the id's playlist shows now: a mix that took the id over, else the push itself."""
+        return next((c for c in (f"mix:{self._stream_id}", self._stream_id) if self._hub.exists(c)), None)
 
     def _run(self) -> None:
+        shutil.rmtree(self._folder, ignore_errors=True)  # an earlier push's playlist is not continued
+        parts = 0
+        try:
+            while (channel := self._channel()) is not None:
+                with self._lock:
+                    if self._stopped:
+                        break
+                    self._reader = reader = self._hub.open_reader(channel, READ_TIMEOUT_S)
+                try:
+                    wrote = self._write_part(reader)
+                finally:
+                    reader.close()
+                parts += wrote
+                if not wrote and channel == self._channel():
+                    break  # the channel is there but sends nothing: the playlist ends here
+        finally:
+            if parts:
+                end_playlist(self._folder / "index.m3u8")
+
+    def _write_part(self, reader: LiveReader) -> int:
+        """Remux one channel until it ends (or is left); 1 if it wrote a part of the playlist."""
         sink: HlsSink | None = None
         try:
-            with av.open(self._reader, format="flv", options={"analyzeduration": "500000"}) as container:
+            with av.open(reader, format="flv", options={"analyzeduration": "500000"}) as container:
                 streams: dict[Kind, av.stream.Stream] = {}
                 if container.streams.video:
                     streams["video"] = container.streams.video[0]
                 if container.streams.audio:
                     streams["audio"] = container.streams.audio[0]
                 if not streams:
-                    return
-                sink = HlsSink(streams, self._folder, queue_size=QUEUE)
-                sink.start(f"hls {self._folder.name}")
+                    return 0
+                sink = HlsSink(streams, self._folder, queue_size=QUEUE, continued=True)
+                sink.start(f"hls {self._stream_id}")
                 kinds = {stream.index: kind for kind, stream in streams.items()}
                 for packet in container.demux(*streams.values()):
                     kind = kinds.get(packet.stream.index)
-                    if kind is None or packet.size == 0 or packet.time_base is None:
-                        continue
-                    sink.put(_detached(kind, packet))
+                    if kind is not None and packet.size and packet.time_base is not None:
+                        sink.put(_detached(kind, packet))
         except (av.FFmpegError, OSError, ValueError) as exc:
-            log.info("HLS of push %s ended: %s", self._folder.name, exc)
+            log.info("HLS of %s: %s ended: %s", self._stream_id, reader.channel, exc)
         finally:
             if sink is not None:
                 sink.request_stop(STOP_TIMEOUT_S / 2)
                 sink.join(STOP_TIMEOUT_S)
-            self._reader.close()
+        return 0 if sink is None else 1
 
 
 def _detached(kind: Kind, packet: av.Packet) -> EncodedPacket:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from emulator.media.encoder import OutputEncoder
 from emulator.media.sinks.base import Sink
-from emulator.media.sinks.files import HlsSink, Mp4Sink, hls_dir, recording_path, safe_name
+from emulator.media.sinks.files import HlsSink, Mp4Sink, end_playlist, hls_dir, recording_path, safe_name
 from emulator.media.sinks.network import Hub, LiveSink, PushCheck, PushSink
 
 HLS_QUEUE = 600
@@ -23,6 +23,7 @@ __all__ = [
     "PushCheck",
     "PushSink",
     "Sink",
+    "end_playlist",
     "hls_dir",
     "recording_path",
     "safe_name",
@@ -49,8 +50,13 @@ def standard_sinks(
     sinks: list[Sink] = []
     if output.record:
         sinks.append(Mp4Sink(templates, recording_path(data_dir, task_id, output.stream_id), wait_s=wait))
-    folder = hls_dir(data_dir, output.stream_id)
-    sinks.append(HlsSink(templates, folder, queue_size=HLS_QUEUE, wait_s=wait, remove_on_close=not keep_hls))
+    # An RTMP push of this id (Tencent output_stream_type 0) keeps its HLS writer, which carries the mix into
+    # the same playlist after a discontinuity (media/ingest_hls.py).
+    if hub is None or not hub.exists(output.stream_id):
+        folder = hls_dir(data_dir, output.stream_id)
+        sinks.append(
+            HlsSink(templates, folder, queue_size=HLS_QUEUE, wait_s=wait, remove_on_close=not keep_hls)
+        )
     if hub is not None:
         sinks.append(LiveSink(templates, hub, f"mix:{output.stream_id}"))
     sinks += [PushSink(templates, url, push_check and push_check(url)) for url in output.push_urls]

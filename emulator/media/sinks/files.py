@@ -98,25 +98,34 @@ class HlsSink(Sink):
         queue_size: int,
         wait_s: float = 0.0,
         remove_on_close: bool = False,
+        continued: bool = False,
     ) -> None:
+        """``continued``: a part of a longer playlist (media/ingest_hls.py): it appends to the playlist in
+        the folder after an EXT-X-DISCONTINUITY, and leaves EXT-X-ENDLIST to :func:`end_playlist`."""
         super().__init__(templates, queue_size=queue_size, wait_s=wait_s)
         self.folder = folder
         self.playlist = folder / HLS_PLAYLIST
         self._remove_on_close = remove_on_close
+        self._continued = continued
 
     def describe(self) -> dict[str, Any]:
         return {"path": str(self.playlist)}
 
     def _open(self) -> OutputContainer:
+        flags = "delete_segments+independent_segments+temp_file"
         with _hls_owners_lock:
             _hls_owners[self.folder] = self
-            # A previous run of the same stream id must not leave its segments in the new playlist's folder.
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if self._continued:
+                # FFmpeg reads the playlist back, numbers on and marks the break (it drops an ENDLIST there).
+                flags += "+omit_endlist" + ("+append_list+discont_start" if self.playlist.exists() else "")
+            else:
+                # A previous run of the same stream id must not leave its segments in the new playlist.
+                shutil.rmtree(self.folder, ignore_errors=True)
             self.folder.mkdir(parents=True, exist_ok=True)
         options = {
             "hls_time": str(HLS_SEGMENT_S),
             "hls_list_size": str(HLS_LIST_SIZE),
-            "hls_flags": "delete_segments+independent_segments+temp_file",
+            "hls_flags": flags,
             "hls_segment_filename": str(self.folder / "segment_%05d.ts"),
         }
         return av.open(str(self.playlist), "w", format="hls", options=options)
@@ -133,3 +142,15 @@ class HlsSink(Sink):
 # The sink writing each HLS folder now: a stopping output removes its folder only while it is still its own.
 _hls_owners: dict[Path, HlsSink] = {}
 _hls_owners_lock = threading.Lock()
+
+
+def end_playlist(playlist: Path) -> None:
+    """Add EXT-X-ENDLIST to a playlist written in parts (``continued`` HlsSinks), atomically."""
+    try:
+        text = playlist.read_text()
+    except OSError:
+        return
+    if "#EXT-X-ENDLIST" not in text:
+        partial = playlist.with_name(f".{playlist.name}.end")
+        partial.write_text(text.rstrip("\n") + "\n#EXT-X-ENDLIST\n")
+        partial.replace(playlist)

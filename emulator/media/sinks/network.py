@@ -43,6 +43,7 @@ class Hub(Protocol):
     """The LiveHub (emulator/media/live.py), as far as a mix output needs it."""
 
     def open_publisher(self, channel: str) -> Target: ...
+    def exists(self, channel: str) -> bool: ...
 
 
 class _FlvSink(Sink):
