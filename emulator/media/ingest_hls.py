@@ -128,7 +128,6 @@ class _Writer:
 
     def _write_part(self, reader: LiveReader) -> int:
         """Remux one channel until it ends (or is left); 1 if it wrote a part of the playlist."""
-        sink: HlsSink | None = None
         try:
             with av.open(reader, format="flv", options={"analyzeduration": "500000"}) as container:
                 streams: dict[Kind, av.stream.Stream] = {}
@@ -140,18 +139,29 @@ class _Writer:
                     return 0
                 sink = HlsSink(streams, self._folder, queue_size=QUEUE, continued=True)
                 sink.start(f"hls {self._stream_id}")
-                kinds = {stream.index: kind for kind, stream in streams.items()}
-                for packet in container.demux(*streams.values()):
-                    kind = kinds.get(packet.stream.index)
-                    if kind is not None and packet.size and packet.time_base is not None:
-                        sink.put(_detached(kind, packet))
+                try:
+                    self._remux(container, streams, sink)
+                finally:
+                    # Before the input closes: the sink copies its streams' parameters when it opens.
+                    sink.request_stop(STOP_TIMEOUT_S / 2)
+                    sink.join(STOP_TIMEOUT_S)
+                return 1
         except (av.FFmpegError, OSError, ValueError) as exc:
             log.info("HLS of %s: %s ended: %s", self._stream_id, reader.channel, exc)
-        finally:
-            if sink is not None:
-                sink.request_stop(STOP_TIMEOUT_S / 2)
-                sink.join(STOP_TIMEOUT_S)
-        return 0 if sink is None else 1
+            return 0
+
+    @staticmethod
+    def _remux(
+        container: av.container.InputContainer, streams: dict[Kind, av.stream.Stream], sink: HlsSink
+    ) -> None:
+        kinds = {stream.index: kind for kind, stream in streams.items()}
+        try:
+            for packet in container.demux(*streams.values()):
+                kind = kinds.get(packet.stream.index)
+                if kind is not None and packet.size and packet.time_base is not None:
+                    sink.put(_detached(kind, packet))
+        except (av.FFmpegError, OSError, ValueError):
+            pass  # the channel broke off: what was written stays a part of the playlist
 
 
 def _detached(kind: Kind, packet: av.Packet) -> EncodedPacket:
