@@ -108,11 +108,11 @@ class Api3Handler:
             return fault
         body, app_id = call.body, call.app_id
         if action == CREATE:
-            control = body.get("ControlParams")
-            allow_copy = _flag(control, "AllowCopy")
-            req = params.parse_start(_create_para(body, app_id), allow_copy=allow_copy)
+            para = _create_para(body, app_id)
+            control = _control_options(body)  # its switches are checked before the legacy rules
+            req = params.parse_start(para, allow_copy=_flag(body.get("ControlParams"), "AllowCopy"))
             options = _output_options(body["OutputParams"])
-            req = dataclasses.replace(req, output=options, control=_control_options(body))
+            req = dataclasses.replace(req, output=options, control=control)
             self.service.start(req, app_id, {"api": "api3"})
         else:
             self.service.cancel(params.parse_cancel(self._cancel_para(body, app_id)))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import requests
 from PIL import Image
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from emulator.media.flv import FlvParser
 from emulator.media.sei import read_sei
@@ -108,3 +109,17 @@ def test_allow_copy_takes_one_input_and_mix_sei_reaches_players(tencent: Tencent
             if m.uuid == USER_DATA_UUID
         ]
     assert payloads and set(payloads) == {b"hello sei"}
+
+
+@pytest.mark.parametrize(
+    ("control", "code"),
+    [({"UseMixCropCenter": 2}, "InvalidParameter"), ({}, "InvalidParameter.InvalidMixInputParam")],
+)
+def test_bad_switches_and_one_input_without_allow_copy_are_refused(
+    tencent: Tencent, control: dict[str, int], code: str
+) -> None:
+    tencent.publish("anchor", "#ff0000", "320x180")
+    inputs = [{"InputStreamName": "anchor", "LayoutParams": {"ImageLayer": 1}}]
+    with pytest.raises(TencentCloudSDKException) as refused:
+        _create(tencent, "bad", inputs, control, name="copied", OutputStreamType=1)
+    assert refused.value.code == code

@@ -12,10 +12,12 @@ from typing import Any
 import av
 import requests
 
+from emulator.core.streams import MediaInfo
 from emulator.media.flv import FlvParser
 from emulator.media.sei import read_sei
 from emulator.media.sei_feed import SOUND_LEVEL_UUID, USER_DATA_UUID, parse_sound_levels
-from tests.providers.zego.helpers import Zego
+from emulator.providers.zego import translate
+from tests.providers.zego.helpers import Zego, fixture_body
 
 TONE = "pattern:color?color=#ff0000&size=160x90&tone=440"
 SILENT = "pattern:color?color=#0000ff&size=160x90"
@@ -127,3 +129,21 @@ def test_bypass_passes_the_one_input_whole(zego: Zego) -> None:
     image = zego.snapshot("zego:12345:by")
     assert image.size == (128, 72)  # the input's own size, not the output's
     assert all(abs(a - b) <= 40 for a, b in zip(image.getpixel((120, 65)), (0, 255, 0), strict=True))
+
+
+def test_legacy_video_encode_h265_bypass_and_audio_codec_reach_the_job() -> None:
+    body = fixture_body("java_sample.json")
+    body["extra_params"] = [{"key": "video_encode", "value": "h265"}]
+    body["MixOutput"][0]["audio_enc_id"] = 2
+    job = translate(body)
+    video, audio = job.outputs[0].video, job.outputs[0].audio
+    assert video is not None and audio is not None and (video.codec, audio.codec) == ("h265", "mp3")
+    assert len(job.layers) == 2 and job.sei is None  # two inputs: bypass would change nothing anyway
+    one = fixture_body("java_sample.json")
+    one["MixInput"] = one["MixInput"][:1]
+    one["bypass"] = 1
+    [layer] = translate(one, lambda _: MediaInfo(width=200, height=100)).layers
+    assert (
+        layer.rect is None and translate(one).canvas.width == 480
+    )  # the input's size, unknown: the output's
+    assert (translate(one, lambda _: MediaInfo(width=200, height=100)).canvas.width) == 200
