@@ -114,6 +114,8 @@ class OutputEncoder:
             self._holder.start_encoding()  # opens the encoders: extradata and parameters are known now
             # Per frame, as a float: Fraction arithmetic on every tick costs more than the comparison.
             self._fps = None if self._video is None else float(1 / self._video.codec_context.time_base)
+            # Kept as plain data: the status reads it after close() has dropped the encoders.
+            self.codecs = self._actual_codecs()
         except MediaError:
             self._holder.close()
             raise
@@ -186,8 +188,7 @@ class OutputEncoder:
             found["audio"] = self._audio
         return found
 
-    @property
-    def codecs(self) -> dict[str, str | None]:
+    def _actual_codecs(self) -> dict[str, str | None]:
         """The codecs this output actually carries (names as players report them), and what was asked for
         when that differs (HE-AAC is encoded as AAC-LC; an unknown video codec as H.264)."""
         spec = self.output
