@@ -134,7 +134,7 @@ def receiver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorHandl
         thread.stop()
 
 
-@pytest.mark.parametrize(("encoder", "codec"), [(0, "h264"), (3, "hevc")])
+@pytest.mark.parametrize(("encoder", "codec"), [(0, "h264"), (3, "hevc")], ids=["h264", "h265"])
 def test_sei_reaches_rtmp_players_and_rtmp_pushes(
     mix_emulator: EmulatorFixture, receiver: EmulatorHandle, encoder: int, codec: str
 ) -> None:
