@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 ARGS ?=
+PKG ?=
 
-.PHONY: install node-sdks run test lint bench soak load fuzz fixtures clean
+.PHONY: install node-sdks run test lint bench soak load fuzz fixtures mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,12 +52,12 @@ run: install  ## start the emulator on 127.0.0.1:8080 with demo streams publishe
 	$(BIN)/mix-emulator serve --demo $(ARGS)
 
 test: install node-sdks  ## the whole suite (lint included)
-	$(BIN)/ruff check emulator tests bench fixtures
+	$(BIN)/ruff check emulator tests bench fixtures tools
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 lint: install
-	$(BIN)/ruff check emulator tests bench fixtures
-	$(BIN)/ruff format --check emulator tests bench fixtures
+	$(BIN)/ruff check emulator tests bench fixtures tools
+	$(BIN)/ruff format --check emulator tests bench fixtures tools
 
 bench: install  ## emulator vs FFmpeg on the same composite, with ratios
 	$(BIN)/python -m bench.composite $(ARGS)
@@ -71,8 +72,20 @@ N ?= 100000
 fuzz: install  ## N signed, mutated requests to every provider action and control route (N=1000000: the long run)
 	$(BIN)/python -m bench.fuzz -n $(N) $(ARGS)
 
+# Mutation testing (mutmut, the `mutation` extra): slow, so not part of `make test`. One package at a time with
+# PKG=core|control|media|providers|tencent|zego|volcengine (default: all, hours); the score table and the
+# survivors are printed at the end (again with `.venv/bin/python tools/mutation.py report`).
+MUTATION_STAMP := $(VENV)/.mutation-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench,mutation]'
+	rm -f $(VENV)/.mutation-* && touch $(MUTATION_STAMP)
+
+mutation: install $(MUTATION_STAMP)  ## mutation scores per package (PKG=core etc.), at the lowest CPU priority
+	nice -n 19 $(BIN)/python tools/mutation.py run $(PKG) $(ARGS)
+
 fixtures: install  ## regenerate the small media clips under fixtures/media
 	$(BIN)/python fixtures/make_media.py
 
 clean:
-	rm -rf $(VENV) data bench/out fixtures/media $(NODE_DIR)/node_modules
+	rm -rf $(VENV) data bench/out fixtures/media $(NODE_DIR)/node_modules mutants

@@ -35,6 +35,10 @@ def test_rms_dbfs_of_square_waves(amplitude: float, dbfs: float) -> None:
     assert rms_dbfs(square(amplitude)) == pytest.approx(dbfs, abs=1e-3)
 
 
+def test_rms_dbfs_of_a_single_sample() -> None:
+    assert rms_dbfs(np.array([[0.5]], np.float32)) == pytest.approx(-6.0206, abs=1e-3)
+
+
 def test_rms_dbfs_of_a_full_scale_sine_and_of_nothing() -> None:
     n = np.arange(800)
     sine = np.sin(2 * np.pi * n / 80).astype(np.float32)[None, :]
