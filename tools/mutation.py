@@ -36,6 +36,8 @@ EQUIVALENT_FILE = ROOT / "mutation-equivalent.md"
 class Package:
     mutate: tuple[str, ...]  # only_mutate globs (paths relative to the repository)
     tests: tuple[str, ...]  # the test folders or files whose tests may kill its mutants
+    # Tests left out: a flaky one fails mutmut's clean run (and so the whole package run).
+    deselect: tuple[str, ...] = ()
 
 
 # The packages of the issue: providers/ (one row per provider plus the shared base), core/, control/ and
@@ -51,6 +53,11 @@ PACKAGES: dict[str, Package] = {
             "emulator/media/encoder.py",
         ),
         ("tests/media",),
+        # Races its own worker thread (fails about 1 run in 3 alone, more under load): the first frame can
+        # be decoded before scale_ahead() is set.
+        (
+            "tests/media/test_sources.py::test_a_file_decodes_ahead_on_its_thread_exactly_in_fast_mode_never_blocking_realtime",
+        ),
     ),
     "providers": Package(
         ("emulator/providers/__init__.py", "emulator/providers/base.py"), ("tests/providers",)
@@ -112,6 +119,8 @@ def run_package(
     config = mutmut_config.config()
     config.only_mutate = only or list(package.mutate)
     config.pytest_add_cli_args_test_selection = tests or list(package.tests)
+    for test in package.deselect:
+        config.pytest_add_cli_args += ["--deselect", test]
 
     from mutmut import __main__ as mutmut_main
     from mutmut.mutation.data import SourceFileMutationData

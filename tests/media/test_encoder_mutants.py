@@ -165,3 +165,50 @@ def test_packet_seconds_fall_back_to_pts_then_zero() -> None:
     assert packet(8, 6).seconds == 1.5
     assert packet(8, None).seconds == 2.0
     assert packet(None, None).seconds == 0.0
+
+
+def stereo_tone(rate: int, count: int, start: int) -> av.AudioFrame:
+    wave = (0.5 * np.sin(2 * np.pi * 440 * np.arange(start, start + count) / rate)).astype(np.float32)
+    frame = av.AudioFrame.from_ndarray(np.tile(wave, (2, 1)), format="fltp", layout="stereo")
+    frame.sample_rate = rate
+    return frame
+
+
+def test_audio_is_stamped_in_output_samples_and_flushed_to_the_end() -> None:
+    # one second of 16 kHz stereo into an 8 kHz mono output (with a video encoder beside it)
+    output = Output("a", VideoSpec(fps=10, preset="ultrafast"), AudioSpec(8000, 1, 32_000))
+    encoder = OutputEncoder(output, (32, 32), realtime=True)
+    try:
+        packets: list[EncodedPacket] = []
+        for i in range(10):
+            packets += encoder.encode_audio(stereo_tone(16000, 1600, i * 1600))
+        tail = encoder.flush()
+        audio = [p for p in packets + tail if p.kind == "audio"]
+        # 8000 output samples in 1024-sample AAC frames, after one frame of encoder priming
+        assert [p.pts for p in audio] == [-1024, 0, 1024, 2048, 3072, 4096, 5120, 6144, 7168]
+        assert len([p for p in tail if p.kind == "audio"]) == 3  # held until the flush
+        decoder = av.CodecContext.create("aac", "r")
+        decoder.extradata = encoder.templates["audio"].codec_context.extradata
+        decoded = 0
+        for encoded in audio:
+            packet = av.Packet(encoded.data)
+            packet.pts, packet.time_base = encoded.pts, encoded.time_base
+            decoded += sum(frame.samples for frame in decoder.decode(packet))
+        assert decoded == 9216  # all 8000 samples came out (9 frames of 1024)
+    finally:
+        encoder.close()
+
+
+def test_fractional_rates_keep_denominators_of_at_most_1000() -> None:
+    rate = fps_fraction(12345 / 1001)  # near no NTSC or whole rate
+    assert rate.denominator <= 1000 and abs(float(rate) - 12345 / 1001) < 1e-5
+
+
+def test_the_stream_template_carries_the_frame_rate() -> None:
+    encoder = OutputEncoder(
+        Output("r", VideoSpec(fps=12.5, preset="ultrafast"), None), (32, 32), realtime=True
+    )
+    try:
+        assert encoder.templates["video"].average_rate == Fraction(25, 2)
+    finally:
+        encoder.close()

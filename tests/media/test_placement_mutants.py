@@ -237,3 +237,63 @@ def test_bars_take_the_rounded_corners_and_the_picture_its_piece() -> None:
     assert got.bars_mask[0].tolist() == [97, 234, 255, 255, 234, 97]
     assert got.at == (2, 0) and got.size == (2, 4)
     assert got.mask.tolist() == [[255, 255]] * 4  # the middle columns are inside the corners
+
+
+# ----- more edges: crops before the source, thin fits, fractional starts, the smallest visible parts
+
+
+@pytest.mark.parametrize("crop", [Rect(-10, 0, 5, 10), Rect(0, -10, 10, 5), Rect(-10, 0, 10, 10)])
+def test_a_crop_ending_before_the_source_shows_nothing(crop: Rect) -> None:
+    assert place(layer(rect=Rect(0, 0, 10, 10), crop=crop), 160, 90, 100, 100) is None
+
+
+def test_a_cropped_source_sizes_a_derived_side_by_the_crop_alone() -> None:
+    got = place(layer(rect=Rect(0, 0, None, 60), crop=Rect(40, 10, 40, 30)), 160, 90, 200, 200)
+    assert geometry(got) == ((40, 10, 80, 40), (80, 60), (0, 0), None, (0, 0, 80, 60))
+    got = place(layer(rect=Rect(0, 0, 80, None), crop=Rect(40, 10, 40, 30)), 160, 90, 200, 200)
+    assert geometry(got) == ((40, 10, 80, 40), (80, 60), (0, 0), None, (0, 0, 80, 60))
+
+
+def test_a_thin_fit_is_at_least_one_pixel() -> None:
+    wide = place(layer(rect=Rect(0, 0, 10, 10), fit=FitMode.FIT), 1000, 10, 50, 50)
+    assert geometry(wide) == (None, (10, 1), (0, 4), None, (0, 0, 10, 10))
+    tall = place(layer(rect=Rect(0, 0, 10, 10), fit=FitMode.FIT), 10, 1000, 50, 50)
+    assert geometry(tall) == (None, (1, 10), (4, 0), None, (0, 0, 10, 10))
+
+
+def test_bars_only_placement_in_full() -> None:
+    got = place(
+        layer(rect=Rect(0, 0, 100, 20), fit=FitMode.FIT, bar_color="#000000", corner_radius=2), 10, 10, 30, 30
+    )
+    assert got is not None
+    assert (got.src_box, got.size, got.at, got.mask, got.bars, got.rect) == (
+        None,
+        (0, 0),
+        (0, 0),
+        None,
+        (0, 0, 30, 20),
+        (0, 0, 100, 20),
+    )
+    assert got.bars_mask is not None and got.bars_mask.shape == (20, 30)
+    assert got.bars_mask[0, :3].tolist() == [97, 234, 255] and got.bars_mask[19, :3].tolist() == [
+        97,
+        234,
+        255,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rect", "size"),
+    [(Rect(-1, 0, 100, 50), (99, 50)), (Rect(0, -1, 100, 50), (100, 49))],
+)
+def test_a_source_start_between_pixels_snaps_down_to_even(rect: Rect, size: tuple[int, int]) -> None:
+    # 150x75 into 100x50: 1.5 source pixels per canvas pixel; one canvas pixel cut = 1.5 source pixels,
+    # snapped down to 0: the whole source is used
+    got = place(layer(rect=rect), 150, 75, 200, 200)
+    assert geometry(got) == (None, size, (0, 0), None, (rect.x, rect.y, rect.w, rect.h))
+
+
+def test_the_smallest_visible_part_takes_one_source_pixel() -> None:
+    # 20x20 magnified 10x, 80 canvas pixels off the top-left: the 2x2 canvas shows source pixel (8, 8)
+    got = place(layer(rect=Rect(-80, -80, 200, 200)), 20, 20, 2, 2)
+    assert geometry(got) == ((8, 8, 9, 9), (2, 2), (0, 0), None, (-80, -80, 200, 200))
