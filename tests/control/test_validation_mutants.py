@@ -173,7 +173,11 @@ def test_bodies_that_are_not_a_json_object(mix_emulator: EmulatorFixture, raw: b
 def test_a_body_over_the_size_limit_is_413(mix_emulator: EmulatorFixture) -> None:
     status, body = _post(mix_emulator, "/_emulator/clock/advance", b" " * (8 * 1024 * 1024 + 1))
     assert status == 413
-    assert body["error"]["code"] == "BodyTooLarge" and body["error"]["field"] == "body"
+    assert body["error"] == {
+        "code": "BodyTooLarge",
+        "message": "larger than the body size limit (MIXEMU_MAX_BODY_BYTES)",
+        "field": "body",
+    }
 
 
 def test_stream_id_length_and_slashes(mix_emulator: EmulatorFixture) -> None:
@@ -223,3 +227,35 @@ def test_fault_field_ranges(mix_emulator: EmulatorFixture, field: str, good: lis
     for value in bad:
         status, body = _post(mix_emulator, "/_emulator/faults", {**base, field: value})
         assert status == 400 and body["error"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "http://127.0.0.1:1/x.flv",
+        "https://127.0.0.1:1/x.m3u8",
+        "rtmp://127.0.0.1:1/live/x",
+        "rtmps://127.0.0.1:1/live/x",
+        "live:chan",
+    ],
+)
+def test_network_sources_are_taken_on_trust(mix_emulator: EmulatorFixture, source: str) -> None:
+    # nothing listens on port 1: a probe would fail, so a 201 shows none was made
+    status, body = _post(mix_emulator, "/_emulator/streams", {"stream_id": "net", "source": source})
+    assert status == 201, body
+    stream = body["stream"]
+    assert (stream["info"]["width"], stream["info"]["height"], stream["info"]["fps"]) == (None, None, None)
+    host = mix_emulator.url.removeprefix("http://")
+    assert stream["play"] == {
+        "flv": f"http://{host}/live/net.flv",
+        "rtmp": f"rtmp://127.0.0.1:{mix_emulator.ctx.rtmp_port}/live/net",
+    }
+
+
+def test_a_corrupt_file_is_refused_with_the_probe_error(mix_emulator: EmulatorFixture) -> None:
+    (mix_emulator.ctx.settings.data_dir / "media" / "bad.mp4").write_bytes(b"\x00garbage" * 100)
+    status, body = _post(mix_emulator, "/_emulator/streams", {"stream_id": "bad", "source": "bad.mp4"})
+    assert status == 400 and body["error"]["field"] == "source"
+    assert (
+        body["error"]["message"].startswith("cannot open ") and "bad.mp4: corrupt" in body["error"]["message"]
+    )
