@@ -162,3 +162,34 @@ def test_listing_filters_by_provider_and_ids_count_up() -> None:
             await dispatcher.close()
 
     asyncio.run(main())
+
+
+def test_cleared_deliveries_are_not_retried_when_their_timers_fire() -> None:
+    async def main() -> None:
+        async with Receiver([500] * 5) as receiver:
+            clock = EmulatorClock(wall=lambda: START)
+            dispatcher = CallbackDispatcher(clock)
+            delivery = dispatcher.send("zego", "e", receiver.url, {}, retry_delays=(1, 1))
+            await _wait_attempts(dispatcher, 1)
+            dispatcher.clear()
+            assert delivery.gave_up and not delivery.delivered
+            clock.advance(5)
+            await asyncio.sleep(0.1)
+            assert len(receiver.bodies) == 1 and len(delivery.attempts) == 1
+            await dispatcher.close()
+
+    asyncio.run(main())
+
+
+def test_the_dispatcher_keeps_the_latest_500_deliveries() -> None:
+    async def main() -> None:
+        async with Receiver([]) as receiver:
+            url = receiver.url
+        dispatcher = CallbackDispatcher(EmulatorClock(wall=lambda: START))
+        for n in range(501):  # nothing listens: each fails at once, and is not retried
+            dispatcher.send("zego", f"e{n}", url, {}, retry_delays=())
+        kept = dispatcher.list()
+        assert len(kept) == 500 and (kept[0].id, kept[-1].id) == (2, 501)
+        await dispatcher.close()
+
+    asyncio.run(main())

@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+import pytest
+
 from emulator.testing import EmulatorFixture
 from tests.providers.zego.helpers import APP_ID, SECRET, Zego
 
@@ -122,3 +124,35 @@ def test_an_authorization_without_a_signature_part_is_hidden_whole(mix_emulator:
     raw, entries = _journal(mix_emulator)
     assert "h-bearer" not in raw
     assert {k.lower(): v for k, v in entries[-1]["headers"].items()}["authorization"] == "***"
+
+
+def test_an_entry_records_the_request_and_its_answer(mix_emulator: EmulatorFixture) -> None:
+    before = mix_emulator.ctx.clock.now()
+    _send(mix_emulator, "/cgi/token?appid=1&secret=x", None)
+    entry = _journal(mix_emulator)[1][-1]
+    assert (entry["method"], entry["path"], entry["provider"]) == ("POST", "/cgi/token", "zego")
+    assert before <= entry["time"] <= mix_emulator.ctx.clock.now()
+    assert entry["status"] in (200, 405) and entry["response"] is not None
+    assert entry["duration_ms"] >= 0 and round(entry["duration_ms"], 3) == entry["duration_ms"]
+
+
+@pytest.mark.parametrize(("size", "parsed"), [(64 * 1024, True), (64 * 1024 + 1, False)])
+def test_bodies_up_to_64_kib_are_kept_whole(mix_emulator: EmulatorFixture, size: int, parsed: bool) -> None:
+    raw = b'{"a": "' + b"x" * (size - 9) + b'"}'
+    assert len(raw) == size
+    request = urllib.request.Request(
+        mix_emulator.url + "/?Action=StartMix&AppId=12345", data=raw, method="POST"
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10).read()
+    except urllib.error.HTTPError as exc:
+        exc.read()
+    body = _journal(mix_emulator)[1][-1]["body"]
+    if parsed:
+        assert body == {"a": "x" * (size - 9)}
+    else:
+        assert (
+            isinstance(body, str)
+            and body.endswith(f"... ({size} bytes)")
+            and len(body) == 64 * 1024 + len(f"... ({size} bytes)")
+        )

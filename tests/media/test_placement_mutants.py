@@ -297,3 +297,8 @@ def test_the_smallest_visible_part_takes_one_source_pixel() -> None:
     # 20x20 magnified 10x, 80 canvas pixels off the top-left: the 2x2 canvas shows source pixel (8, 8)
     got = place(layer(rect=Rect(-80, -80, 200, 200)), 20, 20, 2, 2)
     assert geometry(got) == ((8, 8, 9, 9), (2, 2), (0, 0), None, (-80, -80, 200, 200))
+
+
+@pytest.mark.parametrize("rect", [Rect(10, 0, 0, 10), Rect(0, 10, 10, 0), Rect(10, 10, -4, 10)])
+def test_an_empty_fit_window_shows_not_even_a_pixel(rect: Rect) -> None:
+    assert place(layer(rect=rect, fit=FitMode.FIT), 16, 16, 50, 50) is None
