@@ -72,6 +72,8 @@ def test_a_running_task_field_by_field(mix_emulator: EmulatorFixture) -> None:
     assert set(view["inputs"]) == {"red"}
     [output] = view["outputs"]
     assert output["stream_id"] == "viewout"
+    assert (output["width"], output["height"], output["fps"]) == (160, 90, 10.0)  # the pipeline's own view
+    assert output["frames"] > 0 and output["live"] == "mix:viewout"
     assert output["play"]["flv"] == f"http://{host}/live/viewout.flv"
     assert output["play"]["hls"] == f"http://{host}/live/viewout/index.m3u8"
     assert output["play"]["rtmp"] == f"rtmp://127.0.0.1:{rtmp_port}/live/viewout"
