@@ -300,3 +300,39 @@ def test_unreadable_colours_fall_back_to_the_default() -> None:
     assert rgba_of(None, "#0000ff80") == (0, 0, 255, 128)
     assert color_yuv("nonsense") == color_yuv("#000000")
     assert color_yuv("nonsense", "#ffffff") == color_yuv("#ffffff")
+
+
+def test_blend_rounds_exactly_for_every_source_value() -> None:
+    # x = s a + d (255 - a) hits every residue modulo 255 here (e.g. s 143, d 16, a 1: x = 255 * 16 + 127)
+    src = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 256, axis=1)
+    alpha = np.repeat(np.arange(256, dtype=np.uint8)[None, :], 256, axis=0)
+    dst = np.full((256, 256), 16, np.uint8)
+    blend(dst, src, alpha)
+    x = src.astype(np.int64) * alpha + 16 * (255 - alpha.astype(np.int64))
+    assert np.array_equal(dst, (2 * x + 255) // 510)  # x / 255 rounded to nearest (never a tie: 255 is odd)
+
+
+def test_a_frame_reused_after_other_bars_is_redrawn_whole() -> None:
+    source = solid_frame(160, 80, RED)  # 2:1
+    wide = [(layer(rect=Rect(0, 0, 160, 180), fit=FitMode.FIT, bar_color="#ffff00"), source)]
+    tight = [
+        (layer(rect=Rect(0, 50, 160, 80), fit=FitMode.FIT, bar_color="#ffff00"), source)
+    ]  # the same picture
+    compositor = Compositor(CANVAS)
+    for layers in (wide, tight, wide, tight):
+        assert np.array_equal(compositor.compose(layers).to_ndarray(), fresh(layers))
+
+
+def test_a_label_overflowing_its_layer_is_not_blended_twice() -> None:
+    labelled = [
+        (layer(rect=Rect(0, 0, 40, 40), label=TextLabel("WWWW", 24, x=30, y=5)), solid_frame(16, 16, RED))
+    ]
+    compositor = Compositor(CANVAS)
+    expected = fresh(labelled)
+    for _ in range(3):
+        assert np.array_equal(compositor.compose(labelled).to_ndarray(), expected)
+
+
+def test_a_prescaler_gives_none_when_only_bars_show() -> None:
+    bars_only = layer(rect=Rect(0, 0, 300, 40), fit=FitMode.FIT, bar_color="#ffff00")
+    assert Compositor(Canvas(120, 60)).prescaler(bars_only)(solid_frame(16, 16, RED)) is None
