@@ -225,6 +225,8 @@ def print_report(packages: list[str]) -> None:
         total_detected, total_scored = total_detected + detected, total_scored + scored
         rows.append((name, survivors, equivalent))
         partial = " (partial)" if counts.get("not checked") else ""
+        if summary["mutated"] != list(PACKAGES[name].mutate):
+            partial += " (only " + ", ".join(Path(p).name for p in summary["mutated"]) + ")"
         survived, untested = counts.get("survived", 0), counts.get("no tests", 0)
         print(
             f"{name:<11} {tested:>7} {detected:>7} {survived:>8} {untested:>8} {eq:>6} {score:>6.1f}%"
