@@ -39,10 +39,11 @@ def _start(zego: Zego) -> float:
 
 
 def _wait_frames(emu: EmulatorFixture) -> dict[str, Any]:
-    for _ in range(200):
+    for _ in range(500):
         view = _get(emu, f"/_emulator/tasks/{TASK}")[1]
-        if view["frames"] > 0 and view["inputs"].get("red", {}).get("state") == "live":
-            return view
+        encoded = view["outputs"][0].get("frames", 0) if view["outputs"] else 0
+        if view["frames"] > 0 and encoded > 0 and view["inputs"].get("red", {}).get("state") == "live":
+            return view  # composed, encoded (on its own thread) and the input playing
         time.sleep(0.02)
     raise AssertionError(view)
 
