@@ -4,7 +4,6 @@ media files, tasks, request journal, faults, clock, callbacks."""
 from __future__ import annotations
 
 import asyncio
-import math
 from pathlib import Path
 from typing import Any
 
@@ -338,10 +337,6 @@ async def callbacks(request: web.Request) -> web.Response:
 
 
 # ----- faults
-def _finite(value: float) -> str | None:
-    return None if math.isfinite(value) else "must be finite"
-
-
 @routes.post("/_emulator/faults")
 async def fault_add(request: web.Request) -> web.Response:
     ctx = _ctx(request)

@@ -120,7 +120,13 @@ class FileSource(Source):
 
     def prescaled(self, frame: av.VideoFrame) -> Any:
         current = self._current
-        return current[2] if current is not None and current[1] is frame else None
+        if current is None or current[1] is not frame:
+            return None
+        prescaler = self._prescaler
+        if current[2] is None and prescaler is not None:
+            # decoded before scale_ahead() was called (the first frames): scale it here, once
+            self._current = current = (current[0], current[1], prescaler(frame))
+        return current[2]
 
     @property
     def finished(self) -> bool:
