@@ -149,6 +149,8 @@ async def _journal_middleware(request: web.Request, handler: Handler) -> web.Str
 async def _background(app: web.Application) -> AsyncIterator[None]:
     """Start the ticker and the RTMP server with the app; stop everything with it."""
     ctx = app[CTX]
+    if ctx.workers is not None:
+        ctx.workers.start()  # spawned now, so the first StartMix finds them ready
     ticker = asyncio.create_task(_tick(ctx))
     rtmp = ingest_hls = None
     if ctx.settings.rtmp_port is not None:
@@ -166,6 +168,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
         await _stop_media(app)  # already done on a graceful shutdown (nothing left to stop then)
+        if ctx.workers is not None:
+            await asyncio.to_thread(ctx.workers.close)
         await ctx.callbacks.close()
         if rtmp is not None:
             await rtmp.stop()

@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-tasks", type=int, help="running mixes at once (default 0 = 10 per core); then overload codes"
     )
+    serve.add_argument(
+        "--media-workers",
+        help="processes running the mixes: a number, 0 = inside the server, auto = one per core (default)",
+    )
     serve.add_argument("--recordings-keep", type=int, help="recordings kept, oldest removed (default 100)")
     serve.add_argument(
         "--recordings-max-bytes", type=int, help="total size of the recordings kept (default 1 GiB)"
@@ -139,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                 "media_mode": args.media_mode,
                 "demo": args.demo,
                 "max_tasks": args.max_tasks,
+                "media_workers": args.media_workers,
                 "recordings_keep": args.recordings_keep,
                 "recordings_max_bytes": args.recordings_max_bytes,
             },

@@ -50,6 +50,9 @@ class Settings:
     journal_size: int = 1000
     demo: bool = False  # publish demo streams at start
     max_tasks: int = 0  # running mixes at once, all providers; then each provider's overload code. 0 = auto
+    # Processes running the media pipelines: 0 = inside the server process; None (unset, "auto") = one
+    # per usable core, each hosting many tasks (the event loop stays out of media work; emulator/workers/).
+    media_workers: int | None = None
     recordings_keep: int = 100  # recordings kept, the oldest removed first; 0 = no limit
     recordings_max_bytes: int = 1 << 30  # their total size at most (1 GiB), oldest removed first; 0 = none
     public_host: str | None = None  # host[:port] used in play URLs handed to clients (default: host:port)
@@ -73,6 +76,10 @@ class Settings:
     def task_limit(self) -> int:
         """``max_tasks``, or when it is 0 (auto) TASKS_PER_CORE for each core this process may use."""
         return self.max_tasks or TASKS_PER_CORE * usable_cores()
+
+    def worker_count(self) -> int:
+        """``media_workers``, or when unset one worker per usable core."""
+        return usable_cores() if self.media_workers is None else self.media_workers
 
     def provider_option(self, provider: str, name: str, default: Any = None) -> Any:
         return self.providers.get(provider, {}).get(name, default)
@@ -105,6 +112,7 @@ _ENV_FIELDS: dict[str, str] = {
     "MIXEMU_JOURNAL_SIZE": "journal_size",
     "MIXEMU_PUBLIC_HOST": "public_host",
     "MIXEMU_MAX_TASKS": "max_tasks",
+    "MIXEMU_MEDIA_WORKERS": "media_workers",
     "MIXEMU_RECORDINGS_KEEP": "recordings_keep",
     "MIXEMU_RECORDINGS_MAX_BYTES": "recordings_max_bytes",
     "MIXEMU_CONTROL_TOKEN": "control_token",
@@ -190,6 +198,13 @@ def _convert(name: str, raw: Any) -> Any:
         value = int(raw)
         if value < 0 or (name == "port" and value > 65535):
             raise ValueError(f"{name} out of range: {raw}")
+        return value
+    if name == "media_workers":
+        if raw is None or raw == "auto":
+            return None
+        value = int(raw)
+        if not 0 <= value <= 256:
+            raise ValueError(f"media_workers out of range (0..256 or auto): {raw}")
         return value
     if name == "rtmp_port":
         if raw in (None, "", "off", "none", -1, "-1"):

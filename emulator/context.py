@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from emulator.media.live import LiveHub
     from emulator.media.relay import StreamRelays
     from emulator.providers.base import Provider
+    from emulator.workers import WorkerPool
 
 
 @dataclass
@@ -35,6 +36,7 @@ class EmulatorContext:
     journal: RequestJournal
     callbacks: CallbackDispatcher
     relays: StreamRelays
+    workers: WorkerPool | None = None  # None: pipelines run in this process (media_workers = 0)
     providers: dict[str, Provider] = field(default_factory=dict)
     http_port: int | None = None  # known once the server is bound
     rtmp_port: int | None = None
@@ -53,7 +55,13 @@ class EmulatorContext:
         hub = LiveHub()
         outbound = OutboundPolicy(settings.outbound_allow)
         resolver = SourceResolverImpl(registry, urls, roots, outbound)
-        factory = pipeline_factory or _media_pipeline_factory(hub, outbound)
+        in_process = _media_pipeline_factory(hub, outbound)
+        workers = None
+        if pipeline_factory is None and settings.worker_count() > 0:
+            from emulator.workers import WorkerPool
+
+            workers = WorkerPool(settings.worker_count(), hub, resolver, clock)
+        factory = pipeline_factory or (workers.factory if workers is not None else in_process)
         tasks = TaskManager(
             clock,
             registry,
@@ -65,7 +73,8 @@ class EmulatorContext:
             recordings_keep=settings.recordings_keep,
             recordings_max_bytes=settings.recordings_max_bytes,
         )
-        relays = StreamRelays(registry, resolver, clock, hub, settings.data_dir, factory)
+        # Relays stay in this process: one per watched control-API stream, with a sink of their own.
+        relays = StreamRelays(registry, resolver, clock, hub, settings.data_dir, pipeline_factory or in_process)
         hub.set_on_demand(relays.start)  # players of a control-API stream get it relayed
         return cls(
             settings=settings,
@@ -79,6 +88,7 @@ class EmulatorContext:
             journal=RequestJournal(settings.journal_size),
             callbacks=CallbackDispatcher(clock, outbound),
             relays=relays,
+            workers=workers,
         )
 
     # ----- credentials
@@ -121,6 +131,7 @@ class EmulatorContext:
             "auth": self.settings.auth,
             "media_mode": self.settings.media_mode,
             "max_tasks": self.tasks.max_tasks,
+            "media_workers": 0 if self.workers is None else self.workers.size,
         }
 
 

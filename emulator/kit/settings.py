@@ -10,7 +10,9 @@ from typing import Any
 
 from emulator.config import Settings, SettingsError, load_settings
 
-TEST_DEFAULTS: dict[str, Any] = {"port": 0, "rtmp_port": 0}
+# Tasks run inside the test process unless a test asks for workers (``media_workers=1``): an emulator per
+# test starts in milliseconds, where spawning workers takes about a second of CPU.
+TEST_DEFAULTS: dict[str, Any] = {"port": 0, "rtmp_port": 0, "media_workers": 0}
 _STRUCTURED = ("credentials", "providers")  # set as they are, not through the string converters
 
 

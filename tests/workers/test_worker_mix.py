@@ -1,0 +1,17 @@
+"""A mix in a media worker behaves as one in the server process: the same tests, run against a worker."""
+
+from __future__ import annotations
+
+from tests.control.test_layout import (  # noqa: F401 - collected here, against the worker fixture
+    test_a_dropped_tencent_window_is_frozen,
+    test_a_dropped_zego_input_is_lost_with_its_error,
+    test_zego_fit_and_fill,
+)
+from tests.providers.zego.test_start_mix import (  # noqa: F401
+    test_same_task_id_updates_the_running_mix,
+    test_start_mix_composes_rects_layers_and_background,
+)
+
+
+def test_tasks_run_in_the_worker(mix_emulator) -> None:  # type: ignore[no-untyped-def]
+    assert mix_emulator.ctx.workers is not None and mix_emulator.ctx.workers.size == 1
