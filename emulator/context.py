@@ -74,7 +74,9 @@ class EmulatorContext:
             recordings_max_bytes=settings.recordings_max_bytes,
         )
         # Relays stay in this process: one per watched control-API stream, with a sink of their own.
-        relays = StreamRelays(registry, resolver, clock, hub, settings.data_dir, pipeline_factory or in_process)
+        relays = StreamRelays(
+            registry, resolver, clock, hub, settings.data_dir, pipeline_factory or in_process
+        )
         hub.set_on_demand(relays.start)  # players of a control-API stream get it relayed
         return cls(
             settings=settings,

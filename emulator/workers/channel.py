@@ -50,7 +50,7 @@ class Channel:
         return True
 
     def receive(self) -> tuple[str, tuple[Any, ...]] | tuple[int, memoryview] | None:
-        """The next message: ``(kind, args)`` for control, ``(number, payload)`` for media, None at the end."""
+        """The next message: ``(kind, args)`` (control), ``(number, payload)`` (media), None at the end."""
         try:
             frame = self._conn.recv_bytes()
         except (EOFError, OSError, ValueError):

@@ -64,7 +64,12 @@ class RemotePipeline:
     """A MixPipeline in a worker, as the TaskManager sees it (the Pipeline protocol of core/tasks.py)."""
 
     def __init__(
-        self, worker: _Worker, task_id: str, job: MixJob, options: dict[str, Any], on_event: EventCallback | None
+        self,
+        worker: _Worker,
+        task_id: str,
+        job: MixJob,
+        options: dict[str, Any],
+        on_event: EventCallback | None,
     ) -> None:
         self.worker = worker
         self.task_id = task_id
@@ -149,7 +154,10 @@ class _Worker:
         context = multiprocessing.get_context("spawn")  # not fork: this process runs threads and a loop
         ours, theirs = context.Pipe(duplex=True)
         self.process = context.Process(
-            target=worker_main, args=(theirs, logging.getLogger().level), name=f"media worker {index}", daemon=True
+            target=worker_main,
+            args=(theirs, logging.getLogger().level),
+            name=f"media worker {index}",
+            daemon=True,
         )
         self.process.start()
         theirs.close()
@@ -327,7 +335,9 @@ class WorkerPool:
             for index in range(self.size):
                 self._worker(index)
             if self._refresher is None:
-                self._refresher = threading.Thread(target=self._refresh, name="media workers refresh", daemon=True)
+                self._refresher = threading.Thread(
+                    target=self._refresh, name="media workers refresh", daemon=True
+                )
                 self._refresher.start()
 
     def factory(
