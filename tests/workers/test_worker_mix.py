@@ -7,11 +7,11 @@ from tests.control.test_layout import (  # noqa: F401 - collected here, against 
     test_a_dropped_zego_input_is_lost_with_its_error,
     test_zego_fit_and_fill,
 )
+from tests.e2e.test_late_inputs import (  # noqa: F401 - a resolution changing while the task runs
+    test_a_zego_stream_url_joins_once_its_anchor_pushes,
+)
+from tests.providers.zego.test_auto_mix import test_an_rtmp_publisher_joins_the_room  # noqa: F401
 from tests.providers.zego.test_start_mix import (  # noqa: F401
     test_same_task_id_updates_the_running_mix,
     test_start_mix_composes_rects_layers_and_background,
 )
-
-
-def test_tasks_run_in_the_worker(mix_emulator) -> None:  # type: ignore[no-untyped-def]
-    assert mix_emulator.ctx.workers is not None and mix_emulator.ctx.workers.size == 1

@@ -1,0 +1,94 @@
+"""What only a worker process has: the task runs there, its output reaches the hub here, a stopped task
+leaves nothing in the worker, and a worker killed with -9 leaves a playable recording and a failed task."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import av
+
+from emulator.kit.handle import EmulatorHandle
+from emulator.workers import RemotePipeline
+from tests.providers.zego.helpers import Zego
+
+RED = "pattern:color?color=#ff0000&size=64x36&fps=10"
+
+
+def _start(zego: Zego, task: str, stream: str = "red", out: str = "wout") -> str:
+    body = {
+        "TaskId": task,
+        "UserId": "owner",
+        "MixInput": [{"StreamId": stream, "RectInfo": {"Left": 0, "Top": 0, "Right": 64, "Bottom": 36}}],
+        "MixOutput": [{"StreamId": out, "Width": 64, "Height": 36, "Fps": 10, "Bitrate": 100_000}],
+    }
+    assert zego.call("StartMix", body)["Code"] == 0
+    return f"zego:12345:{task}"
+
+
+def _worker_stats(emu: EmulatorHandle) -> dict:
+    assert emu.ctx.workers is not None
+    (stats,) = emu.ctx.workers.stats()
+    assert stats is not None
+    return stats
+
+
+def test_the_task_runs_in_the_worker_and_its_output_plays_here(zego: Zego) -> None:
+    zego.emu.publish("red", RED)
+    task_id = _start(zego, "w1")
+    task = zego.emu.ctx.tasks.get(task_id)
+    assert task is not None and isinstance(task.pipeline, RemotePipeline)
+    zego.wait_frames(task_id, 3)
+    stats = _worker_stats(zego.emu)
+    assert stats["tasks"] == 1 and stats["pid"] != os.getpid()
+    with av.open(f"{zego.emu.url}/live/wout.flv", timeout=5) as player:  # the hub, fed by the worker
+        frame = next(player.decode(video=0))
+        assert (frame.width, frame.height) == (64, 36)
+        red, green, blue = frame.to_image().getpixel((32, 18))
+        assert red > 200 and green < 40 and blue < 40
+    assert task.media_status()["frames"] >= 3
+
+
+def test_a_stopped_task_leaves_nothing_in_the_worker(zego: Zego) -> None:
+    zego.emu.publish("red", RED)
+    _start(zego, "warm")  # the first task imports the media engine: the baseline is after it
+    zego.wait_frames("zego:12345:warm", 2)
+    assert zego.call("StopMix", {"TaskId": "warm", "UserId": "owner"})["Code"] == 0
+    zego.wait_state("zego:12345:warm", "stopped")
+    before = _worker_stats(zego.emu)
+    for round_ in range(3):
+        task_id = _start(zego, f"cycle{round_}", out=f"cyc{round_}")
+        zego.wait_frames(task_id, 2)
+        assert zego.call("StopMix", {"TaskId": f"cycle{round_}", "UserId": "owner"})["Code"] == 0
+        zego.wait_state(task_id, "stopped")
+    after = _worker_stats(zego.emu)
+    assert after["tasks"] == 0
+    assert after["threads"] <= before["threads"], (before, after)
+    assert after["fds"] <= before["fds"], (before, after)
+
+
+def test_a_worker_killed_with_9_leaves_a_playable_recording_and_a_failed_task(zego: Zego) -> None:
+    zego.emu.publish("red", RED)
+    task_id = _start(zego, "doomed", out="doomed_out")
+    task = zego.emu.ctx.tasks.get(task_id)
+    assert task is not None
+    recording = zego.emu.data_dir / "recordings"
+    deadline = time.monotonic() + 10
+    found = []
+    while time.monotonic() < deadline:  # a few fragments on disk
+        found = [p for p in recording.rglob("doomed_out.mp4") if p.read_bytes().count(b"moof") >= 2]
+        if found:
+            break
+        time.sleep(0.05)
+    assert found
+    os.kill(_worker_stats(zego.emu)["pid"], signal.SIGKILL)
+    zego.wait_state(task_id, "failed")
+    assert "worker" in (zego.emu.ctx.tasks.get(task_id).error or "")
+    with av.open(str(found[0])) as recorded:
+        frames = list(recorded.decode(video=0))
+    assert len(frames) >= 5 and (frames[0].width, frames[0].height) == (64, 36)
+    # The next task gets a new worker.
+    zego.emu.publish("red", RED)
+    again = _start(zego, "after", out="after_out")
+    zego.wait_frames(again, 2)
