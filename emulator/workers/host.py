@@ -254,7 +254,10 @@ class WorkerHost:
 
     def _on_stats(self, number: int) -> None:
         """Threads, fds and RSS of this worker (tests check a stopped task left nothing behind)."""
-        self._channel.send("stats", number, _process_stats(len(self._pipelines)))
+        from emulator.media.sources.network import connections_opened
+
+        stats = {**_process_stats(len(self._pipelines)), "connections": connections_opened()}
+        self._channel.send("stats", number, stats)
 
     # ----- work
     def _stop(self, task_id: str, timeout: float) -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import av
 
 from emulator.kit.handle import EmulatorHandle
+from emulator.media.clips import write_clip
+from emulator.testing import push_rtmp
 from emulator.workers import RemotePipeline
 from tests.providers.zego.helpers import Zego
 
@@ -92,3 +95,22 @@ def test_a_worker_killed_with_9_leaves_a_playable_recording_and_a_failed_task(ze
     zego.emu.publish("red", RED)
     again = _start(zego, "after", out="after_out")
     zego.wait_frames(again, 2)
+
+
+def test_two_tasks_sharing_a_pushed_input_decode_it_once(zego: Zego, tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "anchor.flv", size=(64, 36), fps=10, duration=1.0, tone_hz=660)
+    with push_rtmp(clip, zego.emu.rtmp_url("shared_anchor")):
+        deadline = time.monotonic() + 15
+        while zego.emu.ctx.registry.get("shared_anchor") is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        first = _start(zego, "share1", stream="shared_anchor", out="s1")
+        second = _start(zego, "share2", stream="shared_anchor", out="s2")
+        zego.wait_live(first, "shared_anchor")
+        zego.wait_live(second, "shared_anchor")
+        stats = _worker_stats(zego.emu)
+        assert stats["tasks"] == 2
+        assert stats["connections"].get("live:shared_anchor") == 1, stats["connections"]
+        assert zego.emu.ctx.hub.subscribers("shared_anchor") == 1  # one reader forwarded to the worker
+        for task in (first, second):
+            zego.wait_frames(task, 5)

@@ -51,12 +51,24 @@ def open_source(
         if parsed.kind == "network":
             live = parsed.target.lower().startswith("rtmp")
             opener = url_opener(parsed.target)
-            return StreamSource(spec, opener, live=live, audio=audio, now=now, stall_timeout=stall_timeout)
+            key = (None, spec) if live else None  # a live pull is decoded once; a file over HTTP per mix
+            return StreamSource(
+                spec, opener, live=live, audio=audio, now=now, stall_timeout=stall_timeout, share_key=key
+            )
         if parsed.kind == "live":
             if hub is None:
                 raise MediaError(f"{spec}: live channels need the emulator's live hub")
             opener = hub_opener(hub, parsed.target)
-            return StreamSource(spec, opener, live=True, audio=audio, now=now, stall_timeout=stall_timeout)
+            # Every mix of this process showing the channel shares its decoder (keyed by hub and spec).
+            return StreamSource(
+                spec,
+                opener,
+                live=True,
+                audio=audio,
+                now=now,
+                stall_timeout=stall_timeout,
+                share_key=(id(hub), spec),
+            )
         return ErrorSource(spec, parsed.target, now=now)
     except MediaError as exc:
         return ErrorSource(spec, str(exc), now=now)

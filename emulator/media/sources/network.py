@@ -21,14 +21,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import av
 import numpy as np
 from av.container import InputContainer
 
 from emulator.media.errors import MediaError
-from emulator.media.sources.base import AudioFormat, Now, Source, SourceState, stop_worker
+from emulator.media.sources.base import AudioFormat, Now, Source, SourceState
 from emulator.media.sources.opener import LIVE_OPTIONS, READ_TIMEOUT, open_container
 from emulator.media.sources.samples import AudioConverter, SampleBuffer
 
@@ -68,6 +68,10 @@ class _Timeline:
 
 
 class StreamSource(Source):
+    """A network input as one mix sees it: its own timeline and buffers, fed by a :class:`_Feed` (the
+    thread that connects, demuxes and decodes). A live input (``shared``) joins the feed of the same spec
+    that another mix of this process already reads: it is decoded once however many mixes show it."""
+
     def __init__(
         self,
         spec: str,
@@ -77,24 +81,27 @@ class StreamSource(Source):
         audio: AudioFormat,
         now: Now = time.time,
         stall_timeout: float = STALL_S,
+        share_key: Any = None,
     ) -> None:
         """``live``: a live kind (rtmp, live:) whose failures to open mean "not yet", not "error"; other
-        URLs count as live once opened when they have no duration (HTTP-FLV, live HLS)."""
+        URLs count as live once opened when they have no duration (HTTP-FLV, live HLS). ``share_key``:
+        sources of the same key (a live kind) share one feed."""
         super().__init__(spec, now=now)
-        self._opener = opener
         self._live_kind = live
         self._fmt = audio
         self._stall = stall_timeout
         self._cond = threading.Condition()
-        self._stop = threading.Event()
+        self._closed = False
         self._queue: deque[tuple[float, av.VideoFrame]] = deque(maxlen=VIDEO_QUEUE)
         self._current: av.VideoFrame | None = None
         self._samples = SampleBuffer(audio.channels, audio.rate * AUDIO_BUFFER_S)
         self._caller_t = 0.0
         self._arrived: float | None = None  # monotonic time of the latest frame
         self._newest = 0.0  # media time of the latest frame
-        self._thread = threading.Thread(target=self._run, name=f"source {spec[:60]}", daemon=True)
-        self._thread.start()
+        self._timeline = _Timeline(live=True)
+        self._converter = AudioConverter(audio)
+        self._next_pos: int | None = None
+        self._feed = _Feed.join(spec, opener, live, self, share_key)
 
     # ----- caller side
     def video_at(self, t: float, wait: float = 0.0) -> av.VideoFrame | None:
@@ -140,54 +147,145 @@ class StreamSource(Source):
                 self._set_state(SourceState.LOST, "no data")
 
     def close(self, timeout: float = 2.0) -> None:
-        stop_worker(self._thread, self._stop, self._cond, timeout, f"source {self.spec}")
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()  # a paced feed waiting on us goes on (and sees we left)
+        self._feed.leave(self, timeout)
 
-    # ----- the reader thread
-    def _run(self) -> None:
-        backoff = RETRY_S[0]
-        while not self._stop.is_set():
-            try:
-                container, release = self._opener()
-            except MediaError as exc:
-                self._on_unavailable(str(exc))
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, RETRY_S[1])
-                continue
-            backoff = RETRY_S[0]
-            try:
-                finished = self._read(container)
-            except Exception as exc:  # a broken stream must not kill the thread silently
-                log.info("source %s: reading stopped: %s", self.spec, exc)
-                finished = False
-            finally:
-                container.close()
-                release()
-            if finished:
-                self._set_state(SourceState.ENDED)
-                return
-            if self.state is SourceState.LIVE:
-                self._set_state(SourceState.LOST, "connection ended")
-            self._stop.wait(backoff)
+    # ----- the feed's side (its thread)
+    def opened(self, has_video: bool, has_audio: bool, finite: bool) -> None:
+        """A connection is open: the timeline starts afresh with its first frame."""
+        with self._cond:
+            self.has_video, self.has_audio, self.finite = has_video, has_audio, finite
+            self._timeline = _Timeline(live=not finite)
+            self._converter = AudioConverter(self._fmt)
+            self._next_pos = None
 
-    def _on_unavailable(self, message: str) -> None:
+    def take(self, frame: av.VideoFrame | av.AudioFrame, stop: threading.Event) -> None:
+        """A decoded frame, placed on this mix's timeline (finite content waits for the caller)."""
+        seconds = frame.time
+        samples = None if isinstance(frame, av.VideoFrame) else self._converter.convert(frame)
+        with self._cond:
+            t = self._timeline.place(seconds, self._caller_t)
+            if self.finite:
+                while t > self._caller_t + LOOKAHEAD_S and not stop.is_set() and not self._closed:
+                    self._cond.wait(0.1)
+            if samples is None:
+                self._queue.append((t, frame))  # type: ignore[arg-type]
+            else:
+                self._next_pos = self._put_audio(t, samples, self._next_pos)
+            self._arrived, self._newest = time.monotonic(), t
+            self._set_state(SourceState.LIVE)
+            self._cond.notify_all()
+
+    def unavailable(self, message: str) -> None:
         if self._live_kind:  # not published (yet, or again): keep waiting/lost, say why
             state = SourceState.WAITING if self.state is SourceState.WAITING else SourceState.LOST
             self._set_state(state, message)
         else:
             self._set_state(SourceState.ERROR, message)
 
+    def connection_ended(self, finished: bool) -> None:
+        if finished:
+            self._set_state(SourceState.ENDED)
+        elif self.state is SourceState.LIVE:
+            self._set_state(SourceState.LOST, "connection ended")
+
+    def _put_audio(self, t: float, data: np.ndarray, next_pos: int | None) -> int:
+        pos = round(t * self._fmt.rate)
+        if next_pos is not None and abs(pos - next_pos) <= self._fmt.rate // 10:
+            pos = next_pos  # contiguous unless the timeline moved (timestamp jitter is not a gap)
+        self._samples.write(pos, data)
+        return pos + data.shape[1]
+
+
+class _Feed:
+    """The thread that reads one network input and hands every decoded frame to its sources. Live inputs
+    of the same key share one feed in this process (:meth:`join`); it ends when its last source leaves.
+    ``opens`` counts the connections it made (tests check a shared input is opened once)."""
+
+    _shared: ClassVar[dict[Any, _Feed]] = {}
+    _shared_lock = threading.Lock()
+    opens: ClassVar[dict[str, int]] = {}  # spec -> connections opened by every feed of it, this process
+
+    def __init__(self, spec: str, opener: Opener, live: bool, key: Any) -> None:
+        self._spec = spec
+        self._opener = opener
+        self._live_kind = live
+        self._key = key
+        self._sources: list[StreamSource] = []
+        self._opened: tuple[bool, bool, bool] | None = None  # the open connection's video, audio, finite
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"source {spec[:60]}", daemon=True)
+
+    @classmethod
+    def join(cls, spec: str, opener: Opener, live: bool, source: StreamSource, key: Any) -> _Feed:
+        with cls._shared_lock:
+            feed = cls._shared.get(key) if key is not None else None
+            fresh = feed is None
+            if feed is None:
+                feed = cls(spec, opener, live, key)
+                if key is not None:
+                    cls._shared[key] = feed
+            feed._sources = [*feed._sources, source]
+            if feed._opened is not None:  # joining a feed already reading: what it reads
+                source.opened(*feed._opened)
+        if fresh:
+            feed._thread.start()
+        return feed
+
+    def leave(self, source: StreamSource, timeout: float) -> None:
+        with self._shared_lock:
+            self._sources = [s for s in self._sources if s is not source]
+            if self._sources:
+                return
+            if self._key is not None and self._shared.get(self._key) is self:
+                del self._shared[self._key]
+        self._stop.set()
+        if timeout > 0:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("source %s: background thread still busy after %.1f s", self._spec, timeout)
+
+    def _run(self) -> None:
+        backoff = RETRY_S[0]
+        while not self._stop.is_set():
+            try:
+                container, release = self._opener()
+            except MediaError as exc:
+                for source in self._sources:
+                    source.unavailable(str(exc))
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, RETRY_S[1])
+                continue
+            with self._shared_lock:
+                _Feed.opens[self._spec] = _Feed.opens.get(self._spec, 0) + 1
+            backoff = RETRY_S[0]
+            try:
+                finished = self._read(container)
+            except Exception as exc:  # a broken stream must not kill the thread silently
+                log.info("source %s: reading stopped: %s", self._spec, exc)
+                finished = False
+            finally:
+                self._opened = None
+                container.close()
+                release()
+            for source in self._sources:
+                source.connection_ended(finished)
+            if finished:
+                return
+            self._stop.wait(backoff)
+
     def _read(self, container: InputContainer) -> bool:
         """Demux and decode until the input ends; True when finite content is complete."""
         streams: list[Any] = [*container.streams.video[:1], *container.streams.audio[:1]]
-        self.has_video = bool(container.streams.video)
-        self.has_audio = bool(container.streams.audio)
-        if self.has_video:
+        if container.streams.video:
             container.streams.video[0].thread_type = "AUTO"
         finite = not self._live_kind and bool(container.duration)
-        self.finite = finite
-        timeline = _Timeline(live=not finite)
-        converter = AudioConverter(self._fmt)
-        next_pos: int | None = None
+        with self._shared_lock:
+            self._opened = (bool(container.streams.video), bool(container.streams.audio), finite)
+            for source in self._sources:
+                source.opened(*self._opened)
         bad = 0
         for packet in container.demux(*streams):
             if self._stop.is_set():
@@ -201,31 +299,16 @@ class StreamSource(Source):
                 continue
             bad = 0
             for frame in frames:
-                seconds = frame.time
-                samples = None if isinstance(frame, av.VideoFrame) else converter.convert(frame)
-                with self._cond:
-                    t = timeline.place(seconds, self._caller_t)
-                    if finite:
-                        self._pace(t)
-                    if samples is None:
-                        self._queue.append((t, frame))
-                    else:
-                        next_pos = self._put_audio(t, samples, next_pos)
-                    self._arrived, self._newest = time.monotonic(), t
-                    self._set_state(SourceState.LIVE)
-                    self._cond.notify_all()
+                for source in self._sources:  # a copy-on-write list: joining and leaving replace it
+                    source.take(frame, self._stop)
         return finite
 
-    def _pace(self, t: float) -> None:
-        while t > self._caller_t + LOOKAHEAD_S and not self._stop.is_set():
-            self._cond.wait(0.1)
 
-    def _put_audio(self, t: float, data: np.ndarray, next_pos: int | None) -> int:
-        pos = round(t * self._fmt.rate)
-        if next_pos is not None and abs(pos - next_pos) <= self._fmt.rate // 10:
-            pos = next_pos  # contiguous unless the timeline moved (timestamp jitter is not a gap)
-        self._samples.write(pos, data)
-        return pos + data.shape[1]
+def connections_opened() -> dict[str, int]:
+    """Per network spec, the connections this process opened to decode it (one per input however many
+    mixes show it, plus reconnections)."""
+    with _Feed._shared_lock:
+        return dict(_Feed.opens)
 
 
 def url_opener(url: str) -> Opener:
