@@ -275,7 +275,7 @@ def test_live_channel_late_start_stall_and_return(clip) -> None:
     assert wait_for(lambda: source.video_at(t) is not None and source.state is SourceState.LIVE, 2.0)
     publisher.close()
     source.close(timeout=3)
-    assert not source._thread.is_alive()
+    assert not source._feed._thread.is_alive()  # its feed (the decoding thread) ended
 
 
 def test_live_without_a_hub_and_invalid_specs_are_errors() -> None:

@@ -6,8 +6,9 @@ bounded buffers, so a stalled network never blocks the caller:
 - audio: a positioned sample ring (samples.py); what never arrived reads as silence.
 
 Timing: the first frame is placed at the caller's current media time (plus a small jitter allowance for
-live streams), later ones follow their timestamps. Live input that drifts more than a second away from the
-caller (a publisher restart, a clock running fast) is re-anchored. Finite content (a file served over HTTP,
+live streams, JITTER_S), later ones follow their timestamps. Live input that drifts more than a second behind
+the caller (a publisher restart) or arrives more than the jitter allowance early (the GOP cache a late joiner
+gets in one burst) is re-anchored, so a mix joins a live input at its newest frame. Finite content (a file served over HTTP,
 an HLS VOD) is paced: the thread decodes at most LOOKAHEAD seconds ahead of the caller.
 States: waiting until the first frame, live, lost once nothing arrived for STALL seconds and all that did
 has been played, or when the connection drops (the thread reconnects with back-off), ended when finite
@@ -35,7 +36,9 @@ from emulator.media.sources.samples import AudioConverter, SampleBuffer
 log = logging.getLogger(__name__)
 
 STALL_S = 1.0  # live: no data this long -> "lost"
-JITTER_S = 0.2  # live: frames are shown this long after they arrive, to absorb network jitter
+# The jitter buffer: live frames are shown this long after they arrive, to absorb network jitter (a frame
+# more than twice this early re-anchors the timeline: a late joiner starts at the newest frame).
+JITTER_S = 0.2
 LOOKAHEAD_S = 0.3  # finite: decode at most this far ahead of the caller
 MAX_BEHIND_S, MAX_AHEAD_S = 1.0, 2.0  # re-anchor the timeline beyond these
 VIDEO_QUEUE = 24  # frames (LOOKAHEAD at 60 fps plus slack)
@@ -61,7 +64,10 @@ class _Timeline:
         if self._base is None:
             self._base = caller_t + lead - seconds
         t = seconds + self._base
-        if not caller_t - MAX_BEHIND_S <= t <= caller_t + lead + MAX_AHEAD_S:
+        # Live: a frame due further ahead than the jitter allowance arrived early, as the GOP cache a late
+        # joiner receives at once does: re-anchor to it, so the mix shows the newest frame, not the oldest.
+        ahead = lead if self._live else MAX_AHEAD_S
+        if not caller_t - MAX_BEHIND_S <= t <= caller_t + lead + ahead:
             self._base = caller_t + lead - seconds
             t = caller_t + lead
         return t
