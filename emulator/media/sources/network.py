@@ -8,8 +8,8 @@ bounded buffers, so a stalled network never blocks the caller:
 Timing: the first frame is placed at the caller's current media time (plus a small jitter allowance for
 live streams, JITTER_S), later ones follow their timestamps. Live input that drifts more than a second behind
 the caller (a publisher restart) or arrives more than the jitter allowance early (the GOP cache a late joiner
-gets in one burst) is re-anchored, so a mix joins a live input at its newest frame. Finite content (a file served over HTTP,
-an HLS VOD) is paced: the thread decodes at most LOOKAHEAD seconds ahead of the caller.
+gets in one burst) is re-anchored, so a mix joins a live input at its newest frame. Finite content (a file
+served over HTTP, an HLS VOD) is paced: the thread decodes at most LOOKAHEAD seconds ahead of the caller.
 States: waiting until the first frame, live, lost once nothing arrived for STALL seconds and all that did
 has been played, or when the connection drops (the thread reconnects with back-off), ended when finite
 content is over, error while unreachable (retried with back-off too).
