@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--media-workers",
         help="processes running the mixes: a number, 0 = inside the server, auto = one per core (default)",
     )
+    serve.add_argument(
+        "--jitter-ms", type=int, help="jitter buffer of live inputs, milliseconds (default 200)"
+    )
     serve.add_argument("--recordings-keep", type=int, help="recordings kept, oldest removed (default 100)")
     serve.add_argument(
         "--recordings-max-bytes", type=int, help="total size of the recordings kept (default 1 GiB)"
@@ -144,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 "demo": args.demo,
                 "max_tasks": args.max_tasks,
                 "media_workers": args.media_workers,
+                "jitter_ms": args.jitter_ms,
                 "recordings_keep": args.recordings_keep,
                 "recordings_max_bytes": args.recordings_max_bytes,
             },

@@ -53,6 +53,7 @@ class Settings:
     # Processes running the media pipelines: 0 = inside the server process; None (unset, "auto") = one
     # per usable core, each hosting many tasks (the event loop stays out of media work; emulator/workers/).
     media_workers: int | None = None
+    jitter_ms: int = 200  # the jitter buffer of live inputs: frames show this long after they arrive
     recordings_keep: int = 100  # recordings kept, the oldest removed first; 0 = no limit
     recordings_max_bytes: int = 1 << 30  # their total size at most (1 GiB), oldest removed first; 0 = none
     public_host: str | None = None  # host[:port] used in play URLs handed to clients (default: host:port)
@@ -113,6 +114,7 @@ _ENV_FIELDS: dict[str, str] = {
     "MIXEMU_PUBLIC_HOST": "public_host",
     "MIXEMU_MAX_TASKS": "max_tasks",
     "MIXEMU_MEDIA_WORKERS": "media_workers",
+    "MIXEMU_JITTER_MS": "jitter_ms",
     "MIXEMU_RECORDINGS_KEEP": "recordings_keep",
     "MIXEMU_RECORDINGS_MAX_BYTES": "recordings_max_bytes",
     "MIXEMU_CONTROL_TOKEN": "control_token",
@@ -190,7 +192,12 @@ def _set(settings: Settings, name: str, raw: Any, *, source: str) -> None:
     setattr(settings, name, value)
 
 
-_COUNTS = ("max_tasks", "recordings_keep", "recordings_max_bytes")  # whole numbers >= 0, 0 = auto/no limit
+_COUNTS = (
+    "max_tasks",
+    "recordings_keep",
+    "recordings_max_bytes",
+    "jitter_ms",
+)  # whole numbers >= 0, 0 = auto/no limit
 
 
 def _convert(name: str, raw: Any) -> Any:

@@ -55,12 +55,14 @@ class EmulatorContext:
         hub = LiveHub()
         outbound = OutboundPolicy(settings.outbound_allow)
         resolver = SourceResolverImpl(registry, urls, roots, outbound)
-        in_process = _media_pipeline_factory(hub, outbound)
+        in_process = _media_pipeline_factory(hub, outbound, settings.jitter_ms / 1000)
         workers = None
         if pipeline_factory is None and settings.worker_count() > 0:
             from emulator.workers import WorkerPool
 
-            workers = WorkerPool(settings.worker_count(), hub, resolver, clock)
+            workers = WorkerPool(
+                settings.worker_count(), hub, resolver, clock, jitter=settings.jitter_ms / 1000
+            )
         factory = pipeline_factory or (workers.factory if workers is not None else in_process)
         tasks = TaskManager(
             clock,
@@ -137,11 +139,11 @@ class EmulatorContext:
         }
 
 
-def _media_pipeline_factory(hub: LiveHub, outbound: OutboundPolicy) -> PipelineFactory:
+def _media_pipeline_factory(hub: LiveHub, outbound: OutboundPolicy, jitter: float) -> PipelineFactory:
     def factory(job: Any, **kwargs: Any) -> Any:
         from emulator.media.pipeline import MixPipeline  # imported on first use: keeps start-up fast
 
         # a stopped task leaves no HLS folder
-        return MixPipeline(job, hub=hub, keep_hls=False, push_check=outbound.refusal, **kwargs)
+        return MixPipeline(job, hub=hub, keep_hls=False, push_check=outbound.refusal, jitter=jitter, **kwargs)
 
     return factory

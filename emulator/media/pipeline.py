@@ -74,8 +74,10 @@ class MixPipeline:
         sink_factory: SinkFactory | None = None,
         keep_hls: bool = True,
         push_check: PushCheck | None = None,
+        jitter: float | None = None,
     ) -> None:
-        """``keep_hls`` False: each output's HLS folder is removed when the pipeline stops (a task's)."""
+        """``keep_hls`` False: each output's HLS folder is removed when the pipeline stops (a task's).
+        ``jitter``: the jitter buffer of live inputs in seconds (None: the sources' default, 0.2 s)."""
         if mode not in ("realtime", "fast"):
             raise ValueError(f"mode must be realtime or fast, got {mode!r}")
         if not job.outputs:
@@ -83,6 +85,7 @@ class MixPipeline:
         self.task_id = task_id
         self.mode: Mode = mode
         self.duration = duration
+        self._jitter = jitter
         self._job = job
         self._output_specs = list(job.outputs)  # fixed at start: updates change the layout only
         self._resolver = resolver
@@ -257,6 +260,7 @@ class MixPipeline:
             audio_rate=self._audio_rate,
             audio_channels=self._audio_channels,
             realtime=self.mode == "realtime",
+            **({} if self._jitter is None else {"jitter": self._jitter}),
         )
 
     def _open_outputs(self) -> None:

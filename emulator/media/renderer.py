@@ -46,7 +46,7 @@ from emulator.media.placement import Prescaler, Scaled
 from emulator.media.sei import SeiMessage
 from emulator.media.sei_feed import sei_of_frame
 from emulator.media.sources import AudioFormat, Source, SourceState, open_source
-from emulator.media.sources.network import STALL_S
+from emulator.media.sources.network import JITTER_S, STALL_S
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ class MixRenderer:
         audio_channels: int = 2,
         realtime: bool = True,
         stall_timeout: float = STALL_S,
+        jitter: float = JITTER_S,
     ) -> None:
         self._resolver = resolver
         self._clock = clock
@@ -107,6 +108,7 @@ class MixRenderer:
         self._realtime = realtime
         self._wait = 0.0 if realtime else FAST_WAIT_S
         self._stall = stall_timeout
+        self._jitter = jitter
         self._fmt = AudioFormat(audio_rate, audio_channels)
         self._mixer = AudioMixer(self._fmt)
         self._lock = threading.RLock()
@@ -309,6 +311,7 @@ class MixRenderer:
             audio=self._fmt,
             now=self._clock.now,
             stall_timeout=self._stall,
+            jitter=self._jitter,
         )
         self._opened[key] = _Opened(key, source, t)
         return key

@@ -205,6 +205,7 @@ class WorkerHost:
             data_dir=Path(options["data_dir"]),
             mode=options["mode"],
             keep_hls=options["keep_hls"],
+            jitter=options["jitter"],
             on_event=lambda kind, data: self._channel.send("event", task_id, kind, data),
         )
         with self._lock:

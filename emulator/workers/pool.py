@@ -319,8 +319,11 @@ class _Worker:
 class WorkerPool:
     """``size`` long-lived media worker processes (started by :meth:`start`, ended by :meth:`close`)."""
 
-    def __init__(self, size: int, hub: Any, resolver: SourceResolver, clock: EmulatorClock) -> None:
+    def __init__(
+        self, size: int, hub: Any, resolver: SourceResolver, clock: EmulatorClock, *, jitter: float
+    ) -> None:
         self.size = size
+        self._jitter = jitter
         self.hub = hub
         self._resolver = resolver
         self._clock = clock
@@ -353,7 +356,13 @@ class WorkerPool:
     ) -> RemotePipeline:
         """A PipelineFactory (resolver and clock are the pool's: the server's own)."""
         self.start()
-        options = {"data_dir": str(data_dir), "mode": mode, "keep_hls": keep_hls, "clock": self._clock.offset}
+        options = {
+            "data_dir": str(data_dir),
+            "mode": mode,
+            "keep_hls": keep_hls,
+            "clock": self._clock.offset,
+            "jitter": self._jitter,
+        }
         with self._lock:
             worker = self._place(set(job_specs(job)))
             pipeline = RemotePipeline(worker, task_id, job, options, on_event)

@@ -19,7 +19,7 @@ from typing import Any
 from emulator.media.errors import MediaError
 from emulator.media.sources.base import AudioFormat, ErrorSource, Now, Source, SourceState, SourceStatus
 from emulator.media.sources.file import FileSource
-from emulator.media.sources.network import STALL_S, StreamSource, hub_opener, url_opener
+from emulator.media.sources.network import JITTER_S, STALL_S, StreamSource, hub_opener, url_opener
 from emulator.media.sources.pattern import PatternSource, parse_pattern
 from emulator.media.sources.picture import PictureSource
 from emulator.media.sources.spec import parse_spec
@@ -35,11 +35,12 @@ def open_source(
     audio: AudioFormat = AudioFormat(),  # noqa: B008 - frozen, shared safely
     now: Now = time.time,
     stall_timeout: float = STALL_S,
+    jitter: float = JITTER_S,
 ) -> Source:
     """Open any source spec. Never raises: a spec that cannot be opened gives a source in state "error"
     whose status says why. ``hub`` (the LiveHub) is needed for ``live:`` specs; ``now`` stamps state
     changes (pass the emulator clock); ``stall_timeout``: seconds without data before a network input is
-    "lost"."""
+    "lost"; ``jitter``: the jitter buffer of live network inputs, seconds."""
     parsed = parse_spec(spec)
     try:
         if parsed.kind == "file":
@@ -53,7 +54,14 @@ def open_source(
             opener = url_opener(parsed.target)
             key = (None, spec) if live else None  # a live pull is decoded once; a file over HTTP per mix
             return StreamSource(
-                spec, opener, live=live, audio=audio, now=now, stall_timeout=stall_timeout, share_key=key
+                spec,
+                opener,
+                live=live,
+                audio=audio,
+                now=now,
+                stall_timeout=stall_timeout,
+                jitter=jitter,
+                share_key=key,
             )
         if parsed.kind == "live":
             if hub is None:
@@ -67,6 +75,7 @@ def open_source(
                 audio=audio,
                 now=now,
                 stall_timeout=stall_timeout,
+                jitter=jitter,
                 share_key=(id(hub), spec),
             )
         return ErrorSource(spec, parsed.target, now=now)

@@ -53,12 +53,13 @@ Opener = Callable[[], tuple[InputContainer, Callable[[], None]]]
 class _Timeline:
     """Maps stream timestamps to the caller's media time."""
 
-    def __init__(self, live: bool) -> None:
+    def __init__(self, live: bool, jitter: float) -> None:
         self._live = live
+        self._jitter = jitter
         self._base: float | None = None
 
     def place(self, seconds: float | None, caller_t: float) -> float:
-        lead = JITTER_S if self._live else 0.0
+        lead = self._jitter if self._live else 0.0
         if seconds is None:
             seconds = caller_t + lead - (self._base or 0.0)
         if self._base is None:
@@ -87,6 +88,7 @@ class StreamSource(Source):
         audio: AudioFormat,
         now: Now = time.time,
         stall_timeout: float = STALL_S,
+        jitter: float = JITTER_S,
         share_key: Any = None,
     ) -> None:
         """``live``: a live kind (rtmp, live:) whose failures to open mean "not yet", not "error"; other
@@ -96,6 +98,7 @@ class StreamSource(Source):
         self._live_kind = live
         self._fmt = audio
         self._stall = stall_timeout
+        self._jitter = jitter
         self._cond = threading.Condition()
         self._closed = False
         self._queue: deque[tuple[float, av.VideoFrame]] = deque(maxlen=VIDEO_QUEUE)
@@ -104,7 +107,7 @@ class StreamSource(Source):
         self._caller_t = 0.0
         self._arrived: float | None = None  # monotonic time of the latest frame
         self._newest = 0.0  # media time of the latest frame
-        self._timeline = _Timeline(live=True)
+        self._timeline = _Timeline(live=True, jitter=jitter)
         self._converter = AudioConverter(audio)
         self._next_pos: int | None = None
         self._feed = _Feed.join(spec, opener, live, self, share_key)
@@ -163,7 +166,7 @@ class StreamSource(Source):
         """A connection is open: the timeline starts afresh with its first frame."""
         with self._cond:
             self.has_video, self.has_audio, self.finite = has_video, has_audio, finite
-            self._timeline = _Timeline(live=not finite)
+            self._timeline = _Timeline(live=not finite, jitter=self._jitter)
             self._converter = AudioConverter(self._fmt)
             self._next_pos = None
 
