@@ -10,8 +10,9 @@ and talks to it exactly as to an in-process MixPipeline. What crosses the bounda
   a round trip), the final status and frame of a stopped task, FLV of its live outputs (written into the
   LiveHub here, ``mix:<id>`` as before).
 
-Placement: a task goes to the worker that already runs a task with one of its inputs (their decoders and
-hub readers sit side by side), else to the least loaded one. A worker that dies fails its tasks (their
+Placement: a task goes to the least loaded worker, preferring one that already reads one of its inputs (the
+input is then decoded once for both, and forwarded from the hub once) unless that one is SHARE_BONUS tasks
+busier. A worker that dies fails its tasks (their
 providers see them end) and is replaced on the next start.
 """
 
@@ -32,6 +33,7 @@ from emulator.workers.host import worker_main
 
 log = logging.getLogger(__name__)
 
+SHARE_BONUS = 2  # placement: a worker already reading one of a task's inputs counts as this much less busy
 REFRESH_S = 0.1  # how often source resolutions and the clock offset are checked for changes
 REPLY_TIMEOUT_S = 2.0  # snapshots and stats (a snapshot is asked on the event loop: keep it short)
 FORWARD_CHUNK = 1 << 16
@@ -407,9 +409,11 @@ class WorkerPool:
         return worker
 
     def _place(self, specs: set[str]) -> _Worker:
+        """The least loaded worker, counting SHARE_BONUS tasks less on one that already reads an input of
+        this task: tasks sharing inputs gather (each worker decodes an input once) without piling every
+        one of them onto one core."""
         workers = [self._worker(i) for i in range(self.size)]
-        sharing = [w for w in workers if specs & w.specs()]
-        return min(sharing or workers, key=lambda w: len(w.tasks))
+        return min(workers, key=lambda w: len(w.tasks) - (SHARE_BONUS if specs & w.specs() else 0))
 
     def _refresh(self) -> None:
         offset = 0.0
