@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="processes running the mixes: a number, 0 = inside the server, auto = one per core (default)",
     )
     serve.add_argument(
-        "--jitter-ms", type=int, help="jitter buffer of live inputs, milliseconds (default 200)"
+        "--jitter-ms", type=int, help="jitter buffer of live inputs, milliseconds (default 100)"
     )
     serve.add_argument("--recordings-keep", type=int, help="recordings kept, oldest removed (default 100)")
     serve.add_argument(

@@ -53,7 +53,7 @@ class Settings:
     # Processes running the media pipelines: 0 = inside the server process; None (unset, "auto") = one
     # per usable core, each hosting many tasks (the event loop stays out of media work; emulator/workers/).
     media_workers: int | None = None
-    jitter_ms: int = 200  # the jitter buffer of live inputs: frames show this long after they arrive
+    jitter_ms: int = 100  # the jitter buffer of live inputs: frames show this long after they can arrive
     recordings_keep: int = 100  # recordings kept, the oldest removed first; 0 = no limit
     recordings_max_bytes: int = 1 << 30  # their total size at most (1 GiB), oldest removed first; 0 = none
     public_host: str | None = None  # host[:port] used in play URLs handed to clients (default: host:port)

@@ -77,7 +77,7 @@ class MixPipeline:
         jitter: float | None = None,
     ) -> None:
         """``keep_hls`` False: each output's HLS folder is removed when the pipeline stops (a task's).
-        ``jitter``: the jitter buffer of live inputs in seconds (None: the sources' default, 0.2 s)."""
+        ``jitter``: the jitter buffer of live inputs in seconds (None: the sources' default, 0.1 s)."""
         if mode not in ("realtime", "fast"):
             raise ValueError(f"mode must be realtime or fast, got {mode!r}")
         if not job.outputs:

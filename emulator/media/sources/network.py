@@ -36,11 +36,12 @@ from emulator.media.sources.samples import AudioConverter, SampleBuffer
 log = logging.getLogger(__name__)
 
 STALL_S = 1.0  # live: no data this long -> "lost"
-# The jitter buffer: live frames are shown this long after they arrive, to absorb network jitter (a frame
-# more than twice this early re-anchors the timeline: a late joiner starts at the newest frame).
-JITTER_S = 0.2
+# The jitter buffer (the default of the jitter_ms setting): live frames are shown this long after the
+# earliest they could arrive, to absorb network jitter.
+JITTER_S = 0.1
 LOOKAHEAD_S = 0.3  # finite: decode at most this far ahead of the caller
 MAX_BEHIND_S, MAX_AHEAD_S = 1.0, 2.0  # re-anchor the timeline beyond these
+EARLY_S = 0.05  # live: a frame due this much later than the jitter buffer re-anchors (it came early)
 VIDEO_QUEUE = 24  # frames (LOOKAHEAD at 60 fps plus slack)
 AUDIO_BUFFER_S = 4
 RETRY_S = (0.25, 2.0)  # reconnect back-off: first and longest wait
@@ -65,9 +66,10 @@ class _Timeline:
         if self._base is None:
             self._base = caller_t + lead - seconds
         t = seconds + self._base
-        # Live: a frame due further ahead than the jitter allowance arrived early, as the GOP cache a late
-        # joiner receives at once does: re-anchor to it, so the mix shows the newest frame, not the oldest.
-        ahead = lead if self._live else MAX_AHEAD_S
+        # Live: a frame due further ahead than the jitter buffer arrived earlier than the one the timeline was
+        # anchored to (a GOP cache a late joiner gets at once, a frame delayed on the way): re-anchor to it,
+        # so the delay stays the jitter buffer and a mix joins at the newest frame, not the oldest.
+        ahead = EARLY_S if self._live else MAX_AHEAD_S
         if not caller_t - MAX_BEHIND_S <= t <= caller_t + lead + ahead:
             self._base = caller_t + lead - seconds
             t = caller_t + lead
@@ -288,9 +290,10 @@ class _Feed:
     def _read(self, container: InputContainer) -> bool:
         """Demux and decode until the input ends; True when finite content is complete."""
         streams: list[Any] = [*container.streams.video[:1], *container.streams.audio[:1]]
-        if container.streams.video:
-            container.streams.video[0].thread_type = "AUTO"
         finite = not self._live_kind and bool(container.duration)
+        if container.streams.video:
+            # Frame threads hold each frame back (threads - 1 frames): live input decodes with slices only.
+            container.streams.video[0].thread_type = "AUTO" if finite else "SLICE"
         with self._shared_lock:
             self._opened = (bool(container.streams.video), bool(container.streams.audio), finite)
             for source in self._sources:

@@ -1,0 +1,407 @@
+"""Realtime capacity: how many live mixes the emulator holds at >= 0.95x realtime against N FFmpeg processes
+doing the same composite, plus StartMix latency and glass-to-glass delay through a mix (issue 12).
+
+The standard task: two 640x360 15 fps H.264+AAC inputs, composed side by side into 640x360 15 fps H.264
+(x264 veryfast, 800 kb/s, 2 s GOP) plus AAC, started with ZEGO StartMix against ``mix-emulator serve`` in a
+child process (media workers: one per core, the default). FFmpeg's side: N processes of the imageio-ffmpeg
+binary, each reading its two inputs with ``-re`` (looped) and writing FLV.
+
+A size N holds when every task made at least HOLD x realtime of media over WINDOW_S seconds (after WARM_S).
+Sizes are tried upwards (``--steps``) until one fails. Printed: the largest N each side holds, their ratio,
+CPU (share of one core) and RSS per task at that N, the same for the emulator with every task sharing two
+inputs pushed over RTMP, StartMix p99 at about half the capacity, and glass-to-glass delay: frames that
+carry their send time (wall clock ms, drawn as 32 black/white blocks) pushed over RTMP and read back from
+``/live/<out>.flv`` of a mix showing them, against the pushed stream played directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import imageio_ffmpeg
+import numpy as np
+
+from bench.load import percentile
+from bench.process import serve
+from emulator.client import ControlClient
+from emulator.kit.signed_zego import ZegoRtc
+from emulator.media.clips import write_clip
+
+SIZE, FPS = (640, 360), 15
+BITRATE = 800_000
+HOLD = 0.95
+WARM_S, WINDOW_S = 4.0, 20.0
+STEPS = "4,8,12,16,20,24,28,32,36,40,48"
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+BITS, BLOCK = 32, 20  # glass-to-glass: the send time's bits, drawn as BLOCK-pixel squares in a row
+
+
+@dataclass
+class Trial:
+    n: int
+    slowest: float  # the lowest realtime factor of the N tasks over the window
+    cpu: float  # cores busy (1.0 = one core) over the window
+    rss: int  # bytes, all processes of the side
+    start_ms: list[float]
+
+    @property
+    def held(self) -> bool:
+        return self.slowest >= HOLD
+
+    def line(self, side: str) -> str:
+        return (
+            f"{side:>22} N={self.n:3d}  slowest {self.slowest:5.2f}x  "
+            f"CPU {100 * self.cpu / self.n:4.1f} %/task ({100 * self.cpu:5.1f} % total)  "
+            f"RSS {self.rss / self.n / 1e6:5.1f} MB/task  {'holds' if self.held else 'FAILS'}"
+        )
+
+
+# ----- process accounting
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def rss_bytes(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    return total
+
+
+def with_children(pid: int) -> list[int]:
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            pids += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    return pids
+
+
+# ----- inputs
+def make_inputs(folder: Path) -> tuple[Path, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, tone in (("left", 440), ("right", 660)):
+        path = folder / f"rt_{name}_{SIZE[0]}x{SIZE[1]}_{FPS}.mp4"
+        if not path.exists():
+            write_clip(path, size=SIZE, fps=FPS, duration=10.0, tone_hz=tone, gop=2 * FPS)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def start_body(task: str, inputs: tuple[str, str], output: str) -> dict:
+    w, h = SIZE
+    return {
+        "TaskId": task,
+        "UserId": "bench",
+        "MixInput": [
+            {"StreamId": inputs[0], "RectInfo": {"Left": 0, "Top": 0, "Right": w // 2, "Bottom": h}},
+            {"StreamId": inputs[1], "RectInfo": {"Left": w // 2, "Top": 0, "Right": w, "Bottom": h}},
+        ],
+        "MixOutput": [{"StreamId": output, "Width": w, "Height": h, "Fps": FPS, "Bitrate": BITRATE}],
+    }
+
+
+# ----- the emulator's side
+def emulator_trial(
+    url: str, server_pid: int, n: int, inputs: list[tuple[str, str]], tag: str, window: float
+) -> Trial:
+    zego, control = ZegoRtc(url), ControlClient(url)
+    started: list[float] = []
+    ids = [f"{tag}{n}_{i}" for i in range(n)]
+    for i, task in enumerate(ids):
+        begin = time.perf_counter()
+        answer = zego.call("StartMix", start_body(task, inputs[i % len(inputs)], f"out_{task}"))
+        started.append((time.perf_counter() - begin) * 1000)
+        assert answer.get("Code") == 0, dict(answer)
+    try:
+        time.sleep(WARM_S)
+        pids = with_children(server_pid)
+        first, cpu0, wall0 = media_times(control), cpu_seconds(pids), time.monotonic()
+        time.sleep(window)
+        last, cpu1, wall1 = media_times(control), cpu_seconds(pids), time.monotonic()
+        factors = [(last.get(t, 0.0) - first.get(t, 0.0)) / (wall1 - wall0) for t in first]
+        slowest = min(factors) if len(factors) == n else 0.0
+        return Trial(n, slowest, (cpu1 - cpu0) / (wall1 - wall0), rss_bytes(pids), started)
+    finally:
+        for task in ids:
+            zego.call("StopMix", {"TaskId": task, "UserId": "bench"})
+        wait_idle(control)
+
+
+def media_times(control: ControlClient) -> dict[str, float]:
+    return {t["id"]: t["media_time"] for t in control.tasks(state="running")}
+
+
+def wait_idle(control: ControlClient, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while any(t["state"] in ("starting", "running", "stopping") for t in control.tasks()):
+        if time.monotonic() > deadline:
+            raise RuntimeError("tasks did not stop")
+        time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def pushed(rtmp: str, clips: tuple[Path, Path], names: tuple[str, str]) -> Iterator[None]:
+    """Two anchors pushing the clips (looped) over RTMP, as the shared inputs."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "emulator", "push", str(clip), f"{rtmp}/{name}", "--until-stdin-closes"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for clip, name in zip(clips, names, strict=True)
+    ]
+    try:
+        time.sleep(2.0)
+        yield
+    finally:
+        for child in children:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.communicate(b"", timeout=10)
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
+# ----- FFmpeg's side
+def ffmpeg_trial(folder: Path, n: int, clips: tuple[Path, Path], window: float) -> Trial:
+    half = f"{SIZE[0] // 2}:{SIZE[1]}"
+    graph = (
+        f"[0:v]scale={half}[l];[1:v]scale={half}[r];[l][r]hstack[v];[0:a][1:a]amix=inputs=2:normalize=0[a]"
+    )
+    processes, progress = [], []
+    for i in range(n):
+        report = folder / f"ffmpeg_{i}.progress"
+        report.write_text("")
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-nostdin"]
+        for clip in clips:
+            command += ["-re", "-stream_loop", "-1", "-i", str(clip)]
+        command += [
+            "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-b:v", str(BITRATE),
+            "-maxrate", str(BITRATE), "-bufsize", str(BITRATE), "-g", str(2 * FPS), "-r", str(FPS),
+            "-c:a", "aac", "-b:a", "64k", "-f", "flv", str(folder / f"ffmpeg_{i}.flv"),
+            "-progress", str(report),
+        ]  # fmt: skip
+        processes.append(subprocess.Popen(command, stderr=subprocess.DEVNULL))
+        progress.append(report)
+    try:
+        time.sleep(WARM_S)
+        pids = [p.pid for p in processes]
+        first, cpu0, wall0 = [out_time(r) for r in progress], cpu_seconds(pids), time.monotonic()
+        time.sleep(window)
+        last, cpu1, wall1 = [out_time(r) for r in progress], cpu_seconds(pids), time.monotonic()
+        rss = rss_bytes(pids)
+        slowest = min((b - a) / (wall1 - wall0) for a, b in zip(first, last, strict=True))
+        return Trial(n, slowest, (cpu1 - cpu0) / (wall1 - wall0), rss, [])
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for path in folder.glob("ffmpeg_*"):
+            path.unlink()
+
+
+def out_time(report: Path) -> float:
+    """The latest ``out_time_us`` FFmpeg's -progress wrote, in seconds."""
+    times = [
+        line.split("=", 1)[1] for line in report.read_text().splitlines() if line.startswith("out_time_us=")
+    ]
+    return int(times[-1]) / 1e6 if times and times[-1].strip().lstrip("-").isdigit() else 0.0
+
+
+# ----- glass to glass
+def stamp(frame: np.ndarray, ms: int) -> None:
+    for bit in range(BITS):
+        value = 235 if ms >> bit & 1 else 16
+        frame[0:BLOCK, bit * BLOCK : (bit + 1) * BLOCK] = value
+
+
+def read_stamp(frame: av.VideoFrame) -> int:
+    luma = frame.to_ndarray(format="gray")
+    ms = 0
+    for bit in range(BITS):
+        if luma[BLOCK // 2, bit * BLOCK + BLOCK // 2] > 128:
+            ms |= 1 << bit
+    return ms
+
+
+def send_stamped(url: str, stop: threading.Event) -> None:
+    """Push frames carrying their send time over RTMP (640x360, FPS, x264 ultrafast zerolatency)."""
+    from emulator.media.rtmp.client import RtmpPublisher
+
+    publisher = RtmpPublisher(url)
+    container = av.open(publisher, "w", format="flv", options={"flush_packets": "1"})
+    stream = container.add_stream("libx264", rate=FPS)
+    stream.width, stream.height, stream.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
+    stream.codec_context.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(FPS)}
+    stream.codec_context.time_base = Fraction(1, 1000)
+    plane = np.full((SIZE[1] * 3 // 2, SIZE[0]), 128, np.uint8)
+    origin = time.monotonic()
+    k = 0
+    try:
+        while not stop.is_set():
+            delay = origin + k / FPS - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            now_ms = int(time.time() * 1000) & 0xFFFFFFFF
+            stamp(plane, now_ms)
+            frame = av.VideoFrame.from_ndarray(plane, format="yuv420p")
+            frame.pts, frame.time_base = round((time.monotonic() - origin) * 1000), Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            k += 1
+    finally:
+        container.close()
+        publisher.close()
+
+
+def delays(url: str, seconds: float) -> list[float]:
+    """Read ``url`` (HTTP-FLV) and return each frame's delay from its send time, ms."""
+    out: list[float] = []
+    options = {"probesize": "32768", "analyzeduration": "0", "fflags": "nobuffer"}
+    with av.open(url, options=options, timeout=5) as player:
+        end = time.monotonic() + seconds
+        for frame in player.decode(video=0):
+            now_ms = int(time.time() * 1000) & 0xFFFFFFFF
+            out.append((now_ms - read_stamp(frame)) & 0xFFFFFFFF)
+            if time.monotonic() > end:
+                break
+    return out[FPS:]  # the first second: the player catching up with the GOP it joined at
+
+
+def glass_to_glass(url: str, rtmp: str) -> tuple[float, float]:
+    """Median delay (ms) of the pushed stream played directly, and through a mix showing it whole."""
+    stop = threading.Event()
+    sender = threading.Thread(target=send_stamped, args=(f"{rtmp}/g2g_in", stop), daemon=True)
+    sender.start()
+    zego = ZegoRtc(url)
+    try:
+        time.sleep(2.0)
+        direct = delays(f"{url}/live/g2g_in.flv", 6.0)
+        w, h = SIZE
+        body = {
+            "TaskId": "g2g",
+            "UserId": "bench",
+            "MixInput": [{"StreamId": "g2g_in", "RectInfo": {"Left": 0, "Top": 0, "Right": w, "Bottom": h}}],
+            "MixOutput": [{"StreamId": "g2g_out", "Width": w, "Height": h, "Fps": FPS, "Bitrate": BITRATE}],
+        }
+        assert zego.call("StartMix", body).get("Code") == 0
+        time.sleep(2.0)
+        mixed = delays(f"{url}/live/g2g_out.flv", 8.0)
+        zego.call("StopMix", {"TaskId": "g2g", "UserId": "bench"})
+    finally:
+        stop.set()
+        sender.join(10)
+    return statistics.median(direct), statistics.median(mixed)
+
+
+# ----- the run
+def capacity(run, steps: list[int]) -> tuple[Trial | None, list[Trial]]:  # type: ignore[no-untyped-def]
+    best, trials = None, []
+    for n in steps:
+        trial = run(n)
+        trials.append(trial)
+        print(trial.line(run.__name__), flush=True)
+        if not trial.held:
+            break
+        best = trial
+    return best, trials
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.realtime", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", default=STEPS, help=f"sizes tried, in order (default {STEPS})")
+    parser.add_argument("--window", type=float, default=WINDOW_S, help="seconds each size must hold")
+    parser.add_argument("--out", type=Path, default=Path("bench/out/realtime"))
+    parser.add_argument("--skip-ffmpeg", action="store_true")
+    parser.add_argument("--skip-shared", action="store_true")
+    args = parser.parse_args(argv)
+    window = args.window
+    steps = [int(s) for s in args.steps.split(",")]
+    data = args.out / "data"
+    clips = make_inputs(data / "media")
+    print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores", flush=True)
+
+    with serve(data, "--rtmp-port", "0", "--auth", "off") as (server, url):
+        control = ControlClient(url)
+        rtmp = control.health()["rtmp"]
+        per_task = []
+        for i in range(max(steps)):
+            for side, clip in zip("ab", clips, strict=True):
+                control.publish(f"{side}{i}", str(clip))
+            per_task.append((f"a{i}", f"b{i}"))
+
+        def emulator(n: int) -> Trial:
+            return emulator_trial(url, server.pid, n, per_task, "d", window)
+
+        def emulator_shared(n: int) -> Trial:
+            return emulator_trial(url, server.pid, n, [("sa", "sb")], "s", window)
+
+        ours, ours_trials = capacity(emulator, steps)
+        shared = None
+        if not args.skip_shared:
+            with pushed(rtmp, clips, ("sa", "sb")):
+                shared, _ = capacity(emulator_shared, steps)
+        half = (ours.n if ours else steps[0]) // 2
+        near = min(ours_trials, key=lambda t: abs(t.n - half))
+        direct_ms, mixed_ms = glass_to_glass(url, rtmp)
+
+    theirs = None
+    if not args.skip_ffmpeg:
+        folder = args.out / "ffmpeg"
+        folder.mkdir(parents=True, exist_ok=True)
+
+        def ffmpeg(n: int) -> Trial:
+            return ffmpeg_trial(folder, n, clips, window)
+
+        theirs, _ = capacity(ffmpeg, steps)
+
+    print()
+    print("| | the emulator | FFmpeg |\n|---|---:|---:|")
+    print(f"| N held >= {HOLD}x for {window:g} s | {ours.n if ours else 0} | {theirs.n if theirs else '-'} |")
+    if ours and theirs:
+        print(f"| ratio | {ours.n / theirs.n:.2f}x | |")
+        print(
+            f"| CPU per task at N | {100 * ours.cpu / ours.n:.1f} % | {100 * theirs.cpu / theirs.n:.1f} % |"
+        )
+        print(
+            f"| RSS per task at N | {ours.rss / ours.n / 1e6:.0f} MB | {theirs.rss / theirs.n / 1e6:.0f} MB |"
+        )
+    if shared:
+        ratio = f" ({shared.n / theirs.n:.2f}x FFmpeg's)" if theirs else ""
+        print(f"| N held, every task sharing two pushed inputs | {shared.n}{ratio} | |")
+    print(f"| StartMix p99 while reaching N={near.n} | {percentile(near.start_ms, 0.99):.1f} ms | |")
+    print(f"| glass-to-glass through a mix (median) | {mixed_ms:.0f} ms | |")
+    print(f"| the pushed stream played directly (median) | {direct_ms:.0f} ms | |")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
