@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 ARGS ?=
 PKG ?=
 
-.PHONY: install node-sdks run test lint bench soak load fuzz fixtures mutation clean
+.PHONY: install node-sdks run test lint bench bench-realtime soak load fuzz fixtures mutation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,8 +59,12 @@ lint: install
 	$(BIN)/ruff check emulator tests bench fixtures tools
 	$(BIN)/ruff format --check emulator tests bench fixtures tools
 
-bench: install  ## emulator vs FFmpeg on the same composite, with ratios
+bench: install  ## emulator vs FFmpeg: the offline composite, then realtime capacity (bench-realtime)
 	$(BIN)/python -m bench.composite $(ARGS)
+	$(BIN)/python -m bench.realtime
+
+bench-realtime: install  ## live mixes held at realtime vs FFmpeg processes, StartMix p99, glass-to-glass
+	$(BIN)/python -m bench.realtime $(ARGS)
 
 soak: install  ## 1,000 mix start/stop cycles (three providers, realtime and fast); threads, fds, RSS before/after
 	$(BIN)/python -m bench.soak $(ARGS)
