@@ -61,7 +61,12 @@ class EmulatorContext:
             from emulator.workers import WorkerPool
 
             workers = WorkerPool(
-                settings.worker_count(), hub, resolver, clock, jitter=settings.jitter_ms / 1000
+                settings.worker_count(),
+                hub,
+                resolver,
+                clock,
+                jitter=settings.jitter_ms / 1000,
+                outbound_allow=list(settings.outbound_allow),
             )
         factory = pipeline_factory or (workers.factory if workers is not None else in_process)
         tasks = TaskManager(

@@ -28,6 +28,7 @@ from typing import Any
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, ResolvedSource
 from emulator.core.memory import release_free_memory
+from emulator.core.outbound import OutboundPolicy
 from emulator.workers.channel import Channel
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,15 @@ class HubProxy:
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
         self._readers: dict[int, _RemoteReader] = {}
+        self._published: dict[str, bool] = {}
+
+    def exists(self, name: str) -> bool:
+        """Whether the channel had a publisher when the server said, at the start of the task whose sinks ask
+        (once each: the answer is let go)."""
+        return self._published.pop(name, False)
+
+    def learn(self, published: dict[str, bool]) -> None:
+        self._published.update(published)
 
     def open_publisher(self, name: str) -> _RemoteOutput:
         number = next(self._numbers)
@@ -195,6 +205,7 @@ class WorkerHost:
         from emulator.media.pipeline import MixPipeline  # imported here: the worker starts quickly
 
         self._on_clock(options["clock"])
+        self._hub.learn(options["published"])
         resolver = MirroredResolver(resolved)
         pipeline = MixPipeline(
             MixJob.from_dict(job),
@@ -206,6 +217,7 @@ class WorkerHost:
             mode=options["mode"],
             keep_hls=options["keep_hls"],
             jitter=options["jitter"],
+            push_check=OutboundPolicy(options["outbound_allow"]).refusal,
             on_event=lambda kind, data: self._channel.send("event", task_id, kind, data),
         )
         with self._lock:

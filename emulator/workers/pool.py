@@ -89,7 +89,11 @@ class RemotePipeline:
         self._started = True
         resolved = self.worker.pool.resolve_all(self.job)
         self._resolved = resolved
-        self.worker.send("start", self.task_id, self.job.to_dict(), self._options, resolved)
+        # Which of its output ids an RTMP anchor publishes now (sinks/__init__.py asks the hub that).
+        hub = self.worker.pool.hub
+        published = {o.stream_id: hub.exists(o.stream_id) for o in self.job.outputs}
+        options = {**self._options, "published": published}
+        self.worker.send("start", self.task_id, self.job.to_dict(), options, resolved)
 
     def update(self, job: MixJob) -> None:
         self.job = job
@@ -322,10 +326,19 @@ class WorkerPool:
     """``size`` long-lived media worker processes (started by :meth:`start`, ended by :meth:`close`)."""
 
     def __init__(
-        self, size: int, hub: Any, resolver: SourceResolver, clock: EmulatorClock, *, jitter: float
+        self,
+        size: int,
+        hub: Any,
+        resolver: SourceResolver,
+        clock: EmulatorClock,
+        *,
+        jitter: float,
+        outbound_allow: list[str],
     ) -> None:
+        """``jitter``: the live inputs' jitter buffer (s); ``outbound_allow``: the hosts pushes may reach."""
         self.size = size
         self._jitter = jitter
+        self._outbound_allow = outbound_allow
         self.hub = hub
         self._resolver = resolver
         self._clock = clock
@@ -364,6 +377,7 @@ class WorkerPool:
             "keep_hls": keep_hls,
             "clock": self._clock.offset,
             "jitter": self._jitter,
+            "outbound_allow": self._outbound_allow,
         }
         with self._lock:
             worker = self._place(set(job_specs(job)))
