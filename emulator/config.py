@@ -209,7 +209,10 @@ def _convert(name: str, raw: Any) -> Any:
     if name == "media_workers":
         if raw is None or raw == "auto":
             return None
-        value = int(raw)
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"media_workers must be a number of processes or auto, got {raw!r}") from None
         if not 0 <= value <= 256:
             raise ValueError(f"media_workers out of range (0..256 or auto): {raw}")
         return value

@@ -71,3 +71,14 @@ def test_media_roots_include_data_media_and_fixtures(tmp_path: Path) -> None:
     assert roots[0] == (tmp_path / "media").resolve()
     assert roots[1].name == "fixtures"
     assert roots[2] == (tmp_path / "extra").resolve()
+
+
+def test_media_workers_and_jitter() -> None:
+    assert load_settings(env={}).media_workers is None  # serve: one worker per usable core
+    assert load_settings(env={}).worker_count() >= 1
+    chosen = load_settings(env={"MIXEMU_MEDIA_WORKERS": "0", "MIXEMU_JITTER_MS": "40"})
+    assert (chosen.media_workers, chosen.worker_count(), chosen.jitter_ms) == (0, 0, 40)
+    assert load_settings(env={}, overrides={"media_workers": "auto"}).media_workers is None
+    for bad in ("-1", "many", "1000"):
+        with pytest.raises(SettingsError, match="media_workers"):
+            load_settings(env={"MIXEMU_MEDIA_WORKERS": bad})

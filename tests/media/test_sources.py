@@ -335,3 +335,28 @@ def test_corrupt_data_mid_way_is_an_error_with_its_time(tmp_path: Path, clip) ->
     assert source.state is SourceState.ERROR
     error = source.status.error or ""
     assert error.startswith(f"corrupt: {path} cannot be read past ") and "of its 2.0 s" in error, error
+
+
+def test_a_live_input_joining_a_gop_cache_starts_at_its_newest_frame(clip) -> None:
+    """A late joiner receives the GOP cache in one burst: the mix shows its newest frame, not its oldest
+    (which would put the whole GOP's age on the delay)."""
+    hub = LiveHub()
+    data = clip("gop.flv", video="bars", duration=1.6, fps=10, gop=40).read_bytes()  # one 1.6 s GOP
+    publisher = hub.open_publisher("gop")
+    publisher.write(data)  # all cached, as if pushed live over the last 1.6 s
+    source = open_source("live:gop", hub=hub, audio=FMT, jitter=0.1)
+    try:
+        assert source.video_at(0.0, wait=3.0) is not None
+        t, frame = 0.0, None
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:  # the burst is decoded; the timeline follows its newest frame
+            t += 0.05
+            frame = source.video_at(t)
+            if frame is not None and frame.time >= 1.4:
+                break
+            time.sleep(0.05)
+        assert frame is not None and frame.time >= 1.4, (t, frame and frame.time)
+        assert t < 1.0  # reached well before the GOP's length of media time had been played
+    finally:
+        source.close(timeout=3)
+        publisher.close()
