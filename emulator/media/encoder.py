@@ -52,6 +52,9 @@ X265_PRESET = "ultrafast"
 MAX_SIDE = 8192  # larger sides are clamped: a typo in a request must not allocate gigabytes
 
 
+REALTIME_X264_THREADS = 1  # realtime: x264 encodes on the encoding thread itself (see _add_video)
+
+
 @dataclass(frozen=True, slots=True)
 class EncodedPacket:
     """One encoded packet, detached from FFmpeg so several sink threads can mux copies of it."""
@@ -146,6 +149,9 @@ class OutputEncoder:
             }
         if realtime:
             options["tune"] = "zerolatency"  # no B-frames and no lookahead: frames leave at once
+            # One encoding thread: live mixes run many at once (each worker hosts many), so x264's own
+            # slice threads only added switches and 3 threads per task; a live frame is due every 33-67 ms.
+            ctx.thread_count = REALTIME_X264_THREADS
         else:
             ctx.thread_type = "FRAME"  # x264 frame threads: more throughput than PyAV's default slices
         if spec.bitrate is not None:
