@@ -70,11 +70,17 @@ def mix_emulator_settings() -> dict[str, Any] | Settings:
 def mix_emulator_server(
     mix_emulator_settings: dict[str, Any] | Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[EmulatorThread]:
+    yield from serving(mix_emulator_settings, tmp_path_factory)
+
+
+def serving(
+    settings: dict[str, Any] | Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmulatorThread]:
+    """An emulator thread with ``settings`` for the length of a fixture (``yield from serving(...)``)."""
     from emulator.kit.settings import merged_settings
     from emulator.server import EmulatorThread
 
-    settings = merged_settings(mix_emulator_settings, tmp_path_factory.mktemp("mix-emulator"))
-    thread = EmulatorThread(settings).start()
+    thread = EmulatorThread(merged_settings(settings, tmp_path_factory.mktemp("mix-emulator"))).start()
     try:
         yield thread
     finally:
