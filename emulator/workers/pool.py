@@ -311,6 +311,7 @@ class _Worker:
         return self.ask("stats")
 
     def close(self, timeout: float) -> None:
+        """Ask the worker to end (it stops what it still runs), then wait; killed after ``timeout``."""
         self.send("shutdown")
         self.process.join(timeout)
         if self.process.is_alive():
@@ -319,7 +320,8 @@ class _Worker:
             self.process.join(1.0)
         self.channel.close()
         self._reader.join(timeout)
-        self.process.close()
+        with contextlib.suppress(ValueError):  # still running after the kill: the OS reaps it with us
+            self.process.close()
 
 
 class WorkerPool:
@@ -407,6 +409,8 @@ class WorkerPool:
         with self._lock:
             workers, self._workers = [w for w in self._workers if w is not None], [None] * self.size
             refresher, self._refresher = self._refresher, None
+        for worker in workers:  # all asked at once: they end side by side
+            worker.send("shutdown")
         for worker in workers:
             worker.close(timeout)
         if refresher is not None:
