@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -93,6 +93,30 @@ def with_children(pid: int) -> list[int]:
         for task in os.listdir(f"/proc/{pid}/task"):
             pids += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
     return pids
+
+
+# ----- the machine
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def available_cores(seconds: float = 3.0) -> float:
+    """Cores this bench can get now: one busy process per core for ``seconds``, their CPU time measured
+    (a shared machine's other jobs, or a CPU quota, take the rest)."""
+    import multiprocessing
+
+    before = os.times()
+    started = time.monotonic()
+    spinners = [multiprocessing.Process(target=_spin, args=(seconds,)) for _ in range(os.cpu_count() or 1)]
+    for spinner in spinners:
+        spinner.start()
+    for spinner in spinners:
+        spinner.join()
+    after = os.times()
+    used = after.children_user + after.children_system - before.children_user - before.children_system
+    return used / (time.monotonic() - started)
 
 
 # ----- inputs
@@ -322,16 +346,23 @@ def glass_to_glass(url: str, rtmp: str) -> tuple[float, float]:
 
 
 # ----- the run
-def capacity(run, steps: list[int]) -> tuple[Trial | None, list[Trial]]:  # type: ignore[no-untyped-def]
-    best, trials = None, []
+def capacity(sides: dict[str, Callable[[int], Trial]], steps: list[int]) -> dict[str, list[Trial]]:
+    """Each side's trials, the sides taking turns at every size (so they see the same load from elsewhere
+    at about the same time); a side stops at its first size that fails."""
+    trials: dict[str, list[Trial]] = {name: [] for name in sides}
     for n in steps:
-        trial = run(n)
-        trials.append(trial)
-        print(trial.line(run.__name__), flush=True)
-        if not trial.held:
-            break
-        best = trial
-    return best, trials
+        for name, run in sides.items():
+            if trials[name] and not trials[name][-1].held:
+                continue
+            trial = run(n)
+            trials[name].append(trial)
+            print(trial.line(name), flush=True)
+    return trials
+
+
+def best(trials: list[Trial]) -> Trial | None:
+    held = [t for t in trials if t.held]
+    return held[-1] if held else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,9 +377,12 @@ def main(argv: list[str] | None = None) -> int:
     steps = [int(s) for s in args.steps.split(",")]
     data = args.out / "data"
     clips = make_inputs(data / "media")
-    print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores", flush=True)
+    load, cores = os.getloadavg()[0], os.cpu_count()
+    print(f"before: load average {load:.2f}; {available_cores():.2f} of {cores} cores free for us", flush=True)
 
     # No admission limit: the bench looks for the size where mixes fall behind.
+    folder = args.out / "ffmpeg"
+    folder.mkdir(parents=True, exist_ok=True)
     with serve(data, "--rtmp-port", "0", "--auth", "off", "--max-tasks", "1000") as (server, url):
         control = ControlClient(url)
         rtmp = control.health()["rtmp"]
@@ -357,31 +391,23 @@ def main(argv: list[str] | None = None) -> int:
             for side, clip in zip("ab", clips, strict=True):
                 control.publish(f"{side}{i}", str(clip))
             per_task.append((f"a{i}", f"b{i}"))
-
-        def emulator(n: int) -> Trial:
-            return emulator_trial(url, server.pid, n, per_task, "d", window)
-
-        def emulator_shared(n: int) -> Trial:
-            return emulator_trial(url, server.pid, n, [("sa", "sb")], "s", window)
-
-        ours, ours_trials = capacity(emulator, steps)
-        shared = None
+        sides: dict[str, Callable[[int], Trial]] = {
+            "emulator": lambda n: emulator_trial(url, server.pid, n, per_task, "d", window)
+        }
         if not args.skip_shared:
-            with pushed(rtmp, clips, ("sa", "sb")):
-                shared, _ = capacity(emulator_shared, steps)
+            sides["emulator, shared inputs"] = lambda n: emulator_trial(
+                url, server.pid, n, [("sa", "sb")], "s", window
+            )
+        if not args.skip_ffmpeg:
+            sides["ffmpeg"] = lambda n: ffmpeg_trial(folder, n, clips, window)
+        # The two anchors of the shared inputs push throughout (a little CPU for every side alike).
+        with pushed(rtmp, clips, ("sa", "sb")) if not args.skip_shared else contextlib.nullcontext():
+            trials = capacity(sides, steps)
+        names = ("emulator", "emulator, shared inputs", "ffmpeg")
+        ours, shared, theirs = (best(trials.get(name, [])) for name in names)
         half = (ours.n if ours else steps[0]) // 2
-        near = min(ours_trials, key=lambda t: abs(t.n - half))
+        near = min(trials["emulator"], key=lambda t: abs(t.n - half))
         direct_ms, mixed_ms = glass_to_glass(url, rtmp)
-
-    theirs = None
-    if not args.skip_ffmpeg:
-        folder = args.out / "ffmpeg"
-        folder.mkdir(parents=True, exist_ok=True)
-
-        def ffmpeg(n: int) -> Trial:
-            return ffmpeg_trial(folder, n, clips, window)
-
-        theirs, _ = capacity(ffmpeg, steps)
 
     print()
     print("| | the emulator | FFmpeg |\n|---|---:|---:|")
@@ -400,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| StartMix p99 while reaching N={near.n} | {percentile(near.start_ms, 0.99):.1f} ms | |")
     print(f"| glass-to-glass through a mix (median) | {mixed_ms:.0f} ms | |")
     print(f"| the pushed stream played directly (median) | {direct_ms:.0f} ms | |")
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"after: load average {os.getloadavg()[0]:.2f}; {available_cores():.2f} cores free for us")
     return 0
 
 
