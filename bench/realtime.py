@@ -378,7 +378,8 @@ def main(argv: list[str] | None = None) -> int:
     data = args.out / "data"
     clips = make_inputs(data / "media")
     load, cores = os.getloadavg()[0], os.cpu_count()
-    print(f"before: load average {load:.2f}; {available_cores():.2f} of {cores} cores free for us", flush=True)
+    free = available_cores()
+    print(f"before: load average {load:.2f}; {free:.2f} of {cores} cores free for us", flush=True)
 
     # No admission limit: the bench looks for the size where mixes fall behind.
     folder = args.out / "ffmpeg"
