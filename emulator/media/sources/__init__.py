@@ -49,10 +49,16 @@ def open_source(
             return PictureSource(spec, parsed.target, remote=parsed.remote, now=now)
         if parsed.kind == "pattern":
             return PatternSource(spec, parse_pattern(parsed.target, parsed.params), audio, now=now)
-        if parsed.kind == "network":
-            live = parsed.target.lower().startswith("rtmp")
-            opener = url_opener(parsed.target)
-            key = (None, spec) if live else None  # a live pull is decoded once; a file over HTTP per mix
+        if parsed.kind in ("network", "live"):
+            if parsed.kind == "network":
+                live = parsed.target.lower().startswith("rtmp")
+                opener = url_opener(parsed.target)
+                key = (None, spec) if live else None  # a live pull is decoded once; a file over HTTP per mix
+            else:
+                if hub is None:
+                    raise MediaError(f"{spec}: live channels need the emulator's live hub")
+                live, opener = True, hub_opener(hub, parsed.target)
+                key = (id(hub), spec)  # every mix of this process showing the channel shares its decoder
             return StreamSource(
                 spec,
                 opener,
@@ -62,21 +68,6 @@ def open_source(
                 stall_timeout=stall_timeout,
                 jitter=jitter,
                 share_key=key,
-            )
-        if parsed.kind == "live":
-            if hub is None:
-                raise MediaError(f"{spec}: live channels need the emulator's live hub")
-            opener = hub_opener(hub, parsed.target)
-            # Every mix of this process showing the channel shares its decoder (keyed by hub and spec).
-            return StreamSource(
-                spec,
-                opener,
-                live=True,
-                audio=audio,
-                now=now,
-                stall_timeout=stall_timeout,
-                jitter=jitter,
-                share_key=(id(hub), spec),
             )
         return ErrorSource(spec, parsed.target, now=now)
     except MediaError as exc:
