@@ -18,6 +18,8 @@ selected test reaches ("no tests") count as not detected.
 from __future__ import annotations
 
 import argparse
+import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -43,7 +45,7 @@ class Package:
 # The packages of the issue: providers/ (one row per provider plus the shared base), core/, control/ and
 # the media modules holding geometry, audio and encoder settings.
 PACKAGES: dict[str, Package] = {
-    "core": Package(("emulator/core/*",), ("tests/core", "tests/control")),
+    "core": Package(("emulator/core/*",), ("tests/core", "tests/control", "tests/providers")),
     "control": Package(("emulator/control/*",), ("tests/control",)),
     "media": Package(
         (
@@ -83,6 +85,11 @@ def main() -> int:
     run.add_argument("--tests", nargs="+", help="test paths instead of the package's own")
     run.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     run.add_argument("--resume", action="store_true", help="keep results of an interrupted run")
+    run.add_argument(
+        "--survivors",
+        action="store_true",
+        help="test again only the mutants the package's last recorded run did not detect (after new tests)",
+    )
     run.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # internal: in this process
     report = commands.add_parser("report", help="print the score table and the survivors")
     report.add_argument("packages", nargs="*", metavar="PKG")
@@ -97,20 +104,29 @@ def main() -> int:
         return 0
     packages = args.packages or list(PACKAGES)
     if args.one:
-        return run_package(packages[0], args.only, args.tests, args.jobs, resume=args.resume)
+        return run_package(
+            packages[0], args.only, args.tests, args.jobs, resume=args.resume, survivors=args.survivors
+        )
     status = 0
     for name in packages:  # one process per package: mutmut keeps global state
         command = [sys.executable, __file__, "run", name, "--one", "--jobs", str(args.jobs)]
         command += ["--only", *args.only] if args.only else []
         command += ["--tests", *args.tests] if args.tests else []
         command += ["--resume"] if args.resume else []
+        command += ["--survivors"] if args.survivors else []
         status = subprocess.call(command, cwd=ROOT) or status
     print_report(packages)
     return status
 
 
 def run_package(
-    name: str, only: list[str] | None, tests: list[str] | None, jobs: int, *, resume: bool
+    name: str,
+    only: list[str] | None,
+    tests: list[str] | None,
+    jobs: int,
+    *,
+    resume: bool,
+    survivors: bool = False,
 ) -> int:
     """Run mutmut over one package in this process and record its summary in mutants/scores/."""
     import mutmut.configuration as mutmut_config
@@ -125,7 +141,17 @@ def run_package(
     from mutmut import __main__ as mutmut_main
     from mutmut.mutation.data import SourceFileMutationData
 
-    if not resume:
+    again: list[str] = []
+    if survivors:
+        recorded = record_path(name, only)
+        if not recorded.exists():
+            print(f"mutation: {name}: no recorded run to take survivors from", file=sys.stderr)
+            return 2
+        again = [entry["mutant"] for entry in json.loads(recorded.read_text())["survivors"]]
+        if not again:
+            print(f"mutation: {name}: no survivors")
+            return 0
+    elif not resume:
         # Fresh verdicts for this package (new tests must get their chance at old survivors).
         for path in _package_meta(config):
             data = SourceFileMutationData(path=path)
@@ -140,15 +166,23 @@ def run_package(
     print(f"mutation: {name}: mutating {', '.join(config.only_mutate)}; tests {selected}")
     started = time.monotonic()
     try:
-        mutmut_main._run([], jobs)
+        mutmut_main._run(again, jobs)  # named mutants are tested again; the others keep their verdicts
     except SystemExit as exc:
         if exc.code not in (0, None):
             print(f"mutation: {name}: mutmut stopped with {exc.code}", file=sys.stderr)
             return int(exc.code) if isinstance(exc.code, int) else 1
     summary = summarise(name, config, time.monotonic() - started)
     SCORES.mkdir(parents=True, exist_ok=True)
-    (SCORES / f"{name}.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
+    record_path(name, only).write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     return 0
+
+
+def record_path(name: str, only: list[str] | None) -> Path:
+    """Where a run's summary is kept: one file per package, or per package and --only selection (runs
+    of different files of one package, in different checkouts, are merged by the report)."""
+    if not only:
+        return SCORES / f"{name}.json"
+    return SCORES / f"{name}@{hashlib.sha1(' '.join(sorted(only)).encode()).hexdigest()[:8]}.json"
 
 
 def _package_sources(config) -> list[Path]:  # type: ignore[no-untyped-def]
@@ -166,27 +200,31 @@ def summarise(name: str, config, seconds: float) -> dict:  # type: ignore[no-unt
     from mutmut.stats import status_by_exit_code
 
     counts: dict[str, int] = {}
+    files: dict[str, dict[str, int]] = {}
     survivors: list[dict[str, str]] = []
     for path in _package_meta(config):
         data = SourceFileMutationData(path=path)
         data.load()
+        file_counts = files.setdefault(str(path), {})
         for mutant, exit_code in data.exit_code_by_key.items():
             status = status_by_exit_code[exit_code]
             counts[status] = counts.get(status, 0) + 1
+            file_counts[status] = file_counts.get(status, 0) + 1
             if status not in DETECTED and status != "not checked":
                 try:
                     change = _changed_lines(get_diff_for_mutant(mutant, path=path))
                 except Exception as exc:  # a missing diff must not lose the scores
                     change = f"(no diff: {exc})"
-                survivors.append({"mutant": mutant, "status": status, "change": change})
+                survivors.append({"mutant": mutant, "status": status, "change": change, "file": str(path)})
     return {
         "package": name,
         "mutated": list(config.only_mutate),
         "tests": list(config.pytest_add_cli_args_test_selection),
         "counts": counts,
+        "files": files,
         "survivors": survivors,
         "seconds": round(seconds),
-        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
 
 
@@ -202,6 +240,38 @@ def equivalent_mutants() -> set[str]:
     return set(re.findall(r"`(emulator\.[^`\s]+__mutmut_\d+)`", EQUIVALENT_FILE.read_text()))
 
 
+def merged_record(name: str) -> dict | None:
+    """The package's summary from its recorded runs: for each source file, the newest run that tested it."""
+    records = [json.loads(path.read_text()) for path in SCORES.glob(f"{name}.json")]
+    records += [json.loads(path.read_text()) for path in SCORES.glob(f"{name}@*.json")]
+    if not records:
+        return None
+    per_file: dict[str, tuple[dict[str, int], list[dict[str, str]], dict]] = {}
+    for record in sorted(records, key=lambda record: record["finished"]):
+        for path, file_counts in record.get("files", {}).items():
+            mine = [s for s in record["survivors"] if s.get("file") == path]
+            per_file[path] = (file_counts, mine, record)
+    counts: dict[str, int] = {}
+    survivors: list[dict[str, str]] = []
+    for file_counts, mine, _ in per_file.values():
+        for status, n in file_counts.items():
+            counts[status] = counts.get(status, 0) + n
+        survivors += mine
+    sources = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "emulator").rglob("*.py"))
+        if any(fnmatch.fnmatch(str(path.relative_to(ROOT)), glob) for glob in PACKAGES[name].mutate)
+    ]
+    used = {id(record): record for _, _, record in per_file.values()}.values()
+    return {
+        "counts": counts,
+        "survivors": survivors,
+        "seconds": sum(record["seconds"] for record in used),
+        "finished": max(record["finished"] for record in records),
+        "missing": [path for path in sources if path not in per_file],
+    }
+
+
 def print_report(packages: list[str]) -> None:
     equivalent = equivalent_mutants()
     rows = []
@@ -210,11 +280,10 @@ def print_report(packages: list[str]) -> None:
     header = ("package", "mutants", "killed", "survived", "no tests", "equiv.", "score")
     print("{:<11} {:>7} {:>7} {:>8} {:>8} {:>6} {:>7}  run".format(*header))
     for name in packages:
-        path = SCORES / f"{name}.json"
-        if not path.exists():
+        summary = merged_record(name)
+        if summary is None:
             print(f"{name:<11} {'(not measured: make mutation PKG=' + name + ')':>48}")
             continue
-        summary = json.loads(path.read_text())
         counts = summary["counts"]
         survivors = summary["survivors"]
         eq = sum(1 for s in survivors if s["mutant"] in equivalent)
@@ -225,8 +294,8 @@ def print_report(packages: list[str]) -> None:
         total_detected, total_scored = total_detected + detected, total_scored + scored
         rows.append((name, survivors, equivalent))
         partial = " (partial)" if counts.get("not checked") else ""
-        if summary["mutated"] != list(PACKAGES[name].mutate):
-            partial += " (only " + ", ".join(Path(p).name for p in summary["mutated"]) + ")"
+        if summary["missing"]:
+            partial += f" (not measured: {', '.join(Path(p).name for p in summary['missing'])})"
         survived, untested = counts.get("survived", 0), counts.get("no tests", 0)
         print(
             f"{name:<11} {tested:>7} {detected:>7} {survived:>8} {untested:>8} {eq:>6} {score:>6.1f}%"
