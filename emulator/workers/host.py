@@ -325,7 +325,7 @@ def _process_stats(tasks: int) -> dict[str, Any]:
 
 
 def worker_main(conn: Connection, log_level: int) -> None:
-    """The worker process's entry point (spawned by pool.py)."""
+    """The worker process's entry point (``python -m emulator.workers``, started by pool.py)."""
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
     channel = Channel(conn)
     try:

@@ -21,15 +21,18 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import multiprocessing
+import os
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from typing import Any
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, ResolvedSource, SourceResolver
 from emulator.workers.channel import Channel
-from emulator.workers.host import worker_main
 
 log = logging.getLogger(__name__)
 
@@ -151,22 +154,41 @@ class RemotePipeline:
             self.worker.send("resolved", self.task_id, changed)
 
 
+def _launch_worker() -> tuple[subprocess.Popen, Connection]:
+    """Start ``python -m emulator.workers`` with one end of a socket pair as its channel.
+
+    A plain interpreter, not multiprocessing's spawn: spawn re-imports the parent's ``__main__``, so a
+    script that starts the emulator without an ``if __name__ == "__main__":`` guard would start it again in
+    every worker. The worker gets a session of its own, so a terminal's Ctrl-C reaches only the server,
+    which stops the worker's tasks (finalising their recordings) before ending it; if the server dies
+    instead, the worker reads the end of its channel and stops too.
+    """
+    ours, theirs = socket.socketpair()
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = os.pathsep.join(filter(None, (package_root, os.environ.get("PYTHONPATH"))))
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator.workers", str(theirs.fileno()), str(logging.getLogger().level)],
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path},
+            start_new_session=True,
+        )
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    return process, Connection(ours.detach())
+
+
 class _Worker:
     """One worker process, its channel and the thread reading it."""
 
     def __init__(self, pool: WorkerPool, index: int) -> None:
         self.pool = pool
         self.index = index
-        context = multiprocessing.get_context("spawn")  # not fork: this process runs threads and a loop
-        ours, theirs = context.Pipe(duplex=True)
-        self.process = context.Process(
-            target=worker_main,
-            args=(theirs, logging.getLogger().level),
-            name=f"media worker {index}",
-            daemon=True,
-        )
-        self.process.start()
-        theirs.close()
+        self.process, ours = _launch_worker()
         self.channel = Channel(ours)
         self.lock = threading.Lock()
         self.tasks: dict[str, RemotePipeline] = {}
@@ -179,7 +201,7 @@ class _Worker:
 
     @property
     def alive(self) -> bool:
-        return not self.channel.closed and self.process.is_alive()
+        return not self.channel.closed and self.process.poll() is None
 
     def send(self, kind: str, *args: Any) -> bool:
         return self.channel.send(kind, *args)
@@ -313,15 +335,15 @@ class _Worker:
     def close(self, timeout: float) -> None:
         """Ask the worker to end (it stops what it still runs), then wait; killed after ``timeout``."""
         self.send("shutdown")
-        self.process.join(timeout)
-        if self.process.is_alive():
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
             log.warning("media worker %d did not end in %.1f s: killed", self.index, timeout)
             self.process.kill()
-            self.process.join(1.0)
+            with contextlib.suppress(subprocess.TimeoutExpired):  # not reaped yet: the OS reaps it with us
+                self.process.wait(1.0)
         self.channel.close()
         self._reader.join(timeout)
-        with contextlib.suppress(ValueError):  # still running after the kill: the OS reaps it with us
-            self.process.close()
 
 
 class WorkerPool:

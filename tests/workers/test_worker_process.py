@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -115,3 +117,36 @@ def test_two_tasks_sharing_a_pushed_input_decode_it_once(zego: Zego, tmp_path: P
         assert zego.emu.ctx.hub.subscribers("shared_anchor") == readers  # no second reader forwarded
         for task in (first, second):
             zego.wait_frames(task, 5)
+
+
+GUARDLESS_SCRIPT = """
+import os
+from emulator.kit import Emulator
+
+# No `if __name__ == "__main__":` guard: workers must not re-run this script.
+with Emulator(media_workers=1, media_mode="fast") as emu:
+    emu.publish("red", "pattern:color?color=#ff0000&size=64x36&fps=10")
+    body = {
+        "TaskId": "g1",
+        "UserId": "owner",
+        "MixInput": [{"StreamId": "red", "RectInfo": {"Left": 0, "Top": 0, "Right": 64, "Bottom": 36}}],
+        "MixOutput": [{"StreamId": "gout", "Width": 64, "Height": 36, "Fps": 10, "Bitrate": 100000}],
+    }
+    assert emu.zego.call("StartMix", body)["Code"] == 0
+    emu.wait_for("zego:12345:g1", frames=2, timeout=20)
+    (stats,) = emu.ctx.workers.stats()
+    print("ran in", stats["pid"], "from", os.getpid(), flush=True)
+"""
+
+
+def test_a_script_without_a_main_guard_runs_its_mixes_in_a_worker(tmp_path: Path) -> None:
+    script = tmp_path / "guardless.py"
+    script.write_text(GUARDLESS_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, done.stdout  # printed once: no worker ran the script again
+    _, _, worker, _, parent = lines[0].split()
+    assert worker != parent
