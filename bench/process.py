@@ -22,7 +22,11 @@ def serve(data_dir: Path, *options: str) -> Iterator[tuple[subprocess.Popen[str]
     command = [sys.executable, "-m", "emulator", "serve", "--port", "0", "--rtmp-port", "off"]
     with (data_dir / LOG_NAME).open("w") as log:
         server = subprocess.Popen(
-            [*command, "--data-dir", str(data_dir), *options], stdout=subprocess.PIPE, stderr=log, text=True
+            [*command, "--data-dir", str(data_dir), *options],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            start_new_session=True,  # a group of its own, as a terminal gives it: a test can Ctrl-C it
         )
     try:
         assert server.stdout is not None

@@ -3,6 +3,7 @@ bound, with the recording finalised (it decodes) and the port free again."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import time
@@ -17,8 +18,14 @@ from bench.signed import SignedClients, expect_ok
 SHUTDOWN_BOUND_S = 15.0  # README "Reliability": tasks stop within 10 s, open requests get 3 s more
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_stops_the_server_and_finalises_the_recording(tmp_path: Path, sig: signal.Signals) -> None:
+@pytest.mark.parametrize(
+    ("sig", "group"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGINT, True)],
+    ids=["SIGTERM", "SIGINT", "Ctrl-C"],  # Ctrl-C: SIGINT to the terminal's whole process group
+)
+def test_a_signal_stops_the_server_and_finalises_the_recording(
+    tmp_path: Path, sig: signal.Signals, group: bool
+) -> None:
     with serve(tmp_path) as (server, url):
         client = SignedClients(url, size=(160, 90), fps=10)
         for stream in ("sd_a", "sd_b"):
@@ -31,7 +38,10 @@ def test_a_signal_stops_the_server_and_finalises_the_recording(tmp_path: Path, s
             assert time.monotonic() < deadline, "the mix composed no frames"
             time.sleep(0.05)
 
-        server.send_signal(sig)
+        if group:
+            os.killpg(server.pid, sig)
+        else:
+            server.send_signal(sig)
         started = time.monotonic()
         server.wait(timeout=SHUTDOWN_BOUND_S)
         took = time.monotonic() - started
