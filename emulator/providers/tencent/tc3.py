@@ -30,6 +30,9 @@ from emulator.providers.tencent.errors import Api3Error
 ALGORITHM = "TC3-HMAC-SHA256"
 SERVICE = "live"
 MAX_SKEW_S = 300
+# X-TC-Content-SHA256: UNSIGNED-PAYLOAD (ClientProfile(unsignedPayload=True)): the SDKs sign the hash of
+# these words in place of the body's.
+UNSIGNED_PAYLOAD_HASH = hashlib.sha256(b"UNSIGNED-PAYLOAD").hexdigest()
 _AUTH = re.compile(
     r"TC3-HMAC-SHA256 Credential=(?P<id>[^/\s]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[^/\s]+)"
     r"/tc3_request,\s*"
@@ -111,7 +114,7 @@ def authenticate(
             body=body,
             timestamp=timestamp,
             date=match["date"],
-            payload_hash="UNSIGNED-PAYLOAD" if unsigned else None,
+            payload_hash=UNSIGNED_PAYLOAD_HASH if unsigned else None,
             service=match["service"],
         )
         verified = verified or hmac.compare_digest(expected, match["signature"].lower())
