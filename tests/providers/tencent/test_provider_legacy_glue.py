@@ -51,11 +51,29 @@ def test_other_methods_are_code_1_naming_the_method(tmp_path: Path) -> None:
 
 
 def test_an_answer_echoes_the_event_id_and_gives_the_wall_time(tmp_path: Path) -> None:
-    before = int(time.time())
-    [(status, body)] = answers(tmp_path, envelope(cancel_para("nobody", "out"), event_id=4242))
-    assert status == 200
-    assert body["code"] == -31001 and body["event_id"] == "4242"
-    assert before <= body["timestamp"] <= int(time.time())
+    async def scenario(client: TestClient, provider: TencentProvider, ctx: EmulatorContext) -> None:
+        ctx.clock.advance(3600)  # the emulator clock an hour ahead: neither the sign nor the answer follow it
+        before = int(time.time())
+        status, body = await cgi(client, envelope(cancel_para("nobody", "out"), event_id=4242))
+        assert status == 200
+        assert body["code"] == -31001 and body["event_id"] == "4242"
+        assert before <= body["timestamp"] <= int(time.time())
+
+    served(tmp_path, scenario)
+
+
+def test_a_request_that_fails_before_its_action_is_known_is_journaled_as_the_interface(
+    tmp_path: Path,
+) -> None:
+    async def scenario(client: TestClient, provider: TencentProvider, ctx: EmulatorContext) -> None:
+        await cgi(client, b"", method="GET")
+        await cgi(client, b"[]")
+        await cgi(client, envelope(cancel_para("x", "y")))
+        journal = await (await client.get("/_emulator/requests", params={"provider": "tencent"})).json()
+        actions = [entry["action"] for entry in journal["requests"]]
+        assert actions == ["Mix_StreamV2", "Mix_StreamV2", "cancel_mix_stream"]
+
+    served(tmp_path, scenario)
 
 
 def test_auth_comes_before_the_envelope_and_still_echoes_the_event_id(tmp_path: Path) -> None:
