@@ -108,7 +108,9 @@ def test_a_file_that_is_not_a_picture_names_the_source(tmp_path: Path) -> None:
     (tmp_path / "media").mkdir(parents=True, exist_ok=True)
     (tmp_path / "media" / "notes.png").write_bytes(b"not a picture at all")
     status, answer = register(tmp_path, {"picture_id": 4, "source": "notes.png"})
-    assert status == 400 and answer["error"]["field"] == "source" and answer["error"]["message"]
+    assert status == 400 and answer["error"]["field"] == "source"
+    path = (tmp_path / "media" / "notes.png").resolve()
+    assert answer["error"]["message"] == f"cannot read picture {path}: cannot identify image file '{path}'"
 
 
 def test_register_list_delete_and_list_again(tmp_path: Path) -> None:
@@ -143,3 +145,18 @@ def test_sessions_are_listed_empty_then_with_their_fields(tmp_path: Path) -> Non
         assert (response.status, await response.json()) == (200, {"sessions": []})
 
     served(tmp_path, scenario)
+
+
+def test_a_probe_that_takes_too_long_names_the_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emulator.providers.tencent import control
+
+    monkeypatch.setattr(control, "PROBE_TIMEOUT_S", 0.0)  # no probe finishes at once
+    status, answer = register(tmp_path, {"picture_id": 4, "source": logo(tmp_path)})
+    assert status == 400
+    assert answer["error"] == {
+        "code": "InvalidField",
+        "message": "probing the picture timed out",
+        "field": "source",
+    }
