@@ -160,3 +160,15 @@ def test_a_probe_that_takes_too_long_names_the_source(
         "message": "probing the picture timed out",
         "field": "source",
     }
+
+
+def test_pictures_of_the_configuration_are_listed_and_come_back_after_reset(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, provider: TencentProvider, ctx: EmulatorContext) -> None:
+        configured = {"picture_id": 7, "source": "logo.png", "width": None, "height": None}
+        assert await (await client.get(PICTURES)).json() == {"pictures": [configured]}
+        assert (await client.delete(f"{PICTURES}/7")).status == 200
+        assert await (await client.get(PICTURES)).json() == {"pictures": []}
+        assert (await client.post("/_emulator/reset")).status == 200
+        assert await (await client.get(PICTURES)).json() == {"pictures": [configured]}
+
+    served(tmp_path, scenario, providers={"tencent": {"pictures": {"7": "logo.png"}}})

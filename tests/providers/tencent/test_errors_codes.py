@@ -100,6 +100,7 @@ def test_translate_without_stream_info_needs_the_sizes_in_the_request() -> None:
     )
     job = translate(para)
     assert (job.canvas.width, job.canvas.height) == (640, 360)
+    assert [layer.source for layer in job.layers] == ["stream:a", "stream:b"]
     with pytest.raises(ValueError) as info:
         translate(start_para("s", "a", [stream("a", 1), stream("b", 2, image_width=10, image_height=10)]))
     assert str(info.value) == "code -507: Get stream height and width failed, stream [a] size unknown!"

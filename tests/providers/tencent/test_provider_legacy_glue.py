@@ -157,6 +157,9 @@ def test_a_start_and_a_cancel_answer_success_and_are_journaled(tmp_path: Path) -
             "tencent:room",
         )
         assert session["update_count"] == 0 and session["task_state"] in ("starting", "running")
+        assert session["started_at"] == pytest.approx(ctx.clock.now(), abs=1)
+        task = ctx.tasks.get("tencent:room")
+        assert task is not None and task.meta["api"] == "legacy"
         ctx.clock.advance(5)
         status, body = await cgi(client, envelope(cancel_para("room", "anchor")))
         assert (status, body["code"]) == (200, 0)

@@ -6,6 +6,7 @@ the SecretId lookup."""
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -227,6 +228,31 @@ def test_more_signed_headers_are_part_of_the_signature(ctx: EmulatorContext) -> 
     assert check(ctx, hdrs) == APPID
     hdrs["X-TC-Action"] = "CreateCommonMixStream"
     assert refusal(ctx, hdrs) == BAD_SIGNATURE
+
+
+def test_a_signed_header_the_request_lacks_is_signed_empty(ctx: EmulatorContext) -> None:
+    canonical = (
+        f"POST\n/\n\ncontent-type:application/json\nhost:{HOST}\nx-tc-region:\n\n"
+        f"content-type;host;x-tc-region\n{hashlib.sha256(BODY).hexdigest()}"
+    )
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    signature = Sign.sign_tc3(
+        KEY, "2023-11-14", "live", f"TC3-HMAC-SHA256\n{NOW}\n2023-11-14/live/tc3_request\n{digest}"
+    )
+    assert check(ctx, headers(NOW, signed="content-type;host;x-tc-region", signature=signature)) == APPID
+
+
+def test_the_scope_date_is_utc_whatever_the_servers_time_zone(
+    ctx: EmulatorContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # UTC+8: 23:59:59 UTC is already the next day there
+    time.tzset()
+    try:
+        assert check(ctx, headers(MIDNIGHT - 1, date="2023-11-14"), now=MIDNIGHT) == APPID
+        assert refusal(ctx, headers(MIDNIGHT - 1, date="2023-11-15"), now=MIDNIGHT) == BAD_SCOPE
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_a_wrong_key_or_body_is_a_signature_failure(ctx: EmulatorContext) -> None:
