@@ -173,6 +173,44 @@ def test_a_start_and_a_cancel_answer_success_and_are_journaled(tmp_path: Path) -
     served(tmp_path, scenario)
 
 
+def test_the_mix_service_has_the_apps_pictures_and_auto_mix(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from emulator.core.streams import MediaInfo
+
+    (tmp_path / "media").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (16, 8), (255, 255, 0)).save(tmp_path / "media" / "logo.png")
+
+    async def scenario(client: TestClient, provider: TencentProvider, ctx: EmulatorContext) -> None:
+        picture = {"picture_id": 3, "source": "logo.png", "width": 16, "height": 8}
+        assert (await client.post("/_emulator/tencent/pictures", json=picture)).status == 201
+        response = await client.post(
+            "/_emulator/streams", json={"stream_id": "anchor", "source": "pattern:color?color=red&size=64x36"}
+        )
+        assert response.status == 201
+        ctx.clock.advance(6)
+        inputs = [
+            stream("anchor", 1),
+            stream("logo", 2, input_type=2, picture_id=3, location_x=4, location_y=4),
+        ]
+        _, body = await cgi(client, envelope(start_para("pic", "anchor", inputs)))
+        assert body["code"] == 0, body
+        # Auto-mix: two pushes whose URLs name the same session mix once both are 5 s old.
+        for name, layer in (("big", "b"), ("small", "s")):
+            ctx.registry.publish(
+                name,
+                "pattern:color?color=blue&size=64x36",
+                origin="rtmp",
+                info=MediaInfo(width=64, height=36, fps=25),
+                extra={"query": {"mixv2": f"t_id:1;session_id:auto_room;layer:{layer}"}},
+            )
+        ctx.clock.advance(5)
+        task = ctx.tasks.find("tencent", "auto_room")
+        assert task is not None and task.meta["api"] == "auto"
+
+    served(tmp_path, scenario)
+
+
 def test_reset_forgets_sessions_and_pictures(tmp_path: Path) -> None:
     async def scenario(client: TestClient, provider: TencentProvider, ctx: EmulatorContext) -> None:
         await start_a_mix(client, ctx)

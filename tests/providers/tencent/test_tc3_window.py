@@ -255,6 +255,26 @@ def test_the_scope_date_is_utc_whatever_the_servers_time_zone(
         time.tzset()
 
 
+def test_without_an_authorization_header_it_is_invalid(ctx: EmulatorContext) -> None:
+    hdrs = headers(NOW)
+    del hdrs["Authorization"]
+    assert refusal(ctx, hdrs) == (
+        "AuthFailure.InvalidAuthorization",
+        "Authorization in the request header is invalid.",
+    )
+
+
+def test_without_a_host_header_the_host_is_signed_empty(ctx: EmulatorContext) -> None:
+    hdrs = headers(NOW, signature=sdk_signature(timestamp=NOW, host=""))
+    del hdrs["Host"]
+    assert check(ctx, hdrs) == APPID
+
+
+def test_an_ipv6_host_may_be_signed_without_its_port(ctx: EmulatorContext) -> None:
+    hdrs = headers(NOW, host="[::1]:8080", signature=sdk_signature(timestamp=NOW, host="[::1]"))
+    assert check(ctx, hdrs) == APPID
+
+
 def test_a_wrong_key_or_body_is_a_signature_failure(ctx: EmulatorContext) -> None:
     assert refusal(ctx, headers(NOW, signature=sdk_signature(timestamp=NOW, key="other"))) == BAD_SIGNATURE
     assert refusal(ctx, headers(NOW), body=b"{}") == BAD_SIGNATURE
