@@ -1,0 +1,153 @@
+"""Volcengine's routes in an application each test builds itself (aiohttp's test server, in process): the
+rate-limit control route (GET, POST, both ends of ``limit``, the config's values and reset back to them),
+reset forgetting the tasks, and native errors for failures outside the actions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
+
+from emulator.app import create_app
+from emulator.config import Settings
+from emulator.control.routes import CTX
+from emulator.providers.volcengine.provider import VolcengineProvider
+
+RATE = "/_emulator/volcengine/rate-limit"
+LIST = "/?Action=ListCloudMixTask&Version=2023-01-01"
+PAGE = {"Page": 1, "PageSize": 10}
+Scenario = Callable[[TestClient, web.Application], Awaitable[None]]
+
+
+def run(tmp_path: Path, scenario: Scenario, **settings: Any) -> None:
+    """``scenario`` against a fresh application (auth off: unsigned requests run as the default account)."""
+
+    async def main() -> None:
+        app = create_app(Settings(data_dir=tmp_path, media_workers=0, auth="off", **settings))
+        async with TestClient(TestServer(app)) as client:
+            await scenario(client, app)
+
+    asyncio.run(main())
+
+
+async def answer(client: TestClient, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    response = await client.request(method, path, json=body)
+    return response.status, await response.json()
+
+
+def test_the_rate_limit_route_switches_the_limit_and_reset_restores_the_config(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        assert await answer(client, "GET", RATE) == (200, {"enabled": False, "limit": 10, "window_s": 1.0})
+        assert await answer(client, "POST", RATE, {"enabled": True, "limit": 2}) == (
+            200,
+            {"enabled": True, "limit": 2, "window_s": 1.0},
+        )
+        statuses = [(await answer(client, "POST", LIST, PAGE))[0] for _ in range(3)]
+        assert statuses == [200, 200, 429]
+        status, body = await answer(client, "POST", LIST, PAGE)
+        assert body["ResponseMetadata"]["Error"] == {
+            "Code": "FlowLimitExceeded",
+            "CodeN": 100018,
+            "Message": "Request flow limit exceeded: at most 2 requests per second per account.",
+        }
+        # without a limit the current one stays
+        assert (await answer(client, "POST", RATE, {"enabled": False}))[1]["limit"] == 2
+        assert [(await answer(client, "POST", LIST, PAGE))[0] for _ in range(3)] == [200, 200, 200]
+        assert (await answer(client, "POST", RATE, {"enabled": True, "limit": 1000}))[1]["limit"] == 1000
+        assert (await answer(client, "POST", RATE, {"enabled": True, "limit": 1}))[1]["limit"] == 1
+        assert (await answer(client, "GET", RATE))[1] == {"enabled": True, "limit": 1, "window_s": 1.0}
+        for wrong in ({"enabled": True, "limit": 0}, {"enabled": True, "limit": 1001}, {"limit": 5}):
+            status, body = await answer(client, "POST", RATE, wrong)
+            assert status == 400 and body["error"]["field"] == (
+                "enabled" if "enabled" not in wrong else "limit"
+            )
+        assert (await answer(client, "GET", RATE))[1]["limit"] == 1  # refused changes change nothing
+        assert (await answer(client, "POST", "/_emulator/reset"))[0] == 200
+        assert (await answer(client, "GET", RATE))[1] == {"enabled": False, "limit": 10, "window_s": 1.0}
+
+    run(tmp_path, scenario)
+
+
+def test_the_configured_limit_is_the_start_and_the_reset_value(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        assert (await answer(client, "GET", RATE))[1] == {"enabled": True, "limit": 3, "window_s": 1.0}
+        assert [(await answer(client, "POST", LIST, PAGE))[0] for _ in range(4)] == [200, 200, 200, 429]
+        await answer(client, "POST", RATE, {"enabled": False, "limit": 7})
+        await answer(client, "POST", "/_emulator/reset")
+        assert (await answer(client, "GET", RATE))[1] == {"enabled": True, "limit": 3, "window_s": 1.0}
+
+    run(tmp_path, scenario, providers={"volcengine": {"rate_limit": True, "rate_limit_per_s": 3}})
+
+
+def test_reset_forgets_the_tasks(tmp_path: Path) -> None:
+    body = {
+        "Name": "kept?",
+        "MixedRules": {
+            "InputSource": [{"ID": "1", "Layer": 1, "Type": "pic", "Url": "pattern:color?size=64x36"}],
+            "InputLayout": {
+                "Scene": {
+                    "Width": 64,
+                    "Height": 36,
+                    "Layout": [{"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1}],
+                }
+            },
+            "Output": {
+                "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
+                "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
+                "Url": ["push.example.com"],
+            },
+        },
+    }
+
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        status, created = await answer(client, "POST", "/?Action=CreateCloudMixTask&Version=2023-01-01", body)
+        assert status == 200, created
+        task_id = created["Result"]["Data"]["TaskID"]
+        listed = (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"]
+        assert (listed["Count"], listed["Result"][0]["TaskID"]) == (1, task_id)
+        assert (await answer(client, "POST", "/_emulator/reset"))[0] == 200
+        assert (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"] == {"Count": 0, "Result": []}
+        detail = "/?Action=GetCloudMixTaskDetail&Version=2023-01-01"
+        status, gone = await answer(client, "POST", detail, {"TaskID": task_id})
+        assert (status, gone["ResponseMetadata"]["Error"]["Code"]) == (404, "ResourceNotFound")
+
+    run(tmp_path, scenario, media_mode="fast")
+
+
+def test_errors_outside_the_actions_in_the_native_envelope(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        provider = app[CTX].providers["volcengine"]
+        assert isinstance(provider, VolcengineProvider)
+        request = make_mocked_request("POST", "/?Action=ListCloudMixTask&Version=2023-01-01", headers={})
+        expected = {
+            400: ("InvalidParameter", None, "bad"),
+            401: ("SignatureDoesNotMatch", 100010, None),
+            403: ("AccessDenied", 100013, "User is not authorized to perform: bad."),
+            404: ("InvalidActionOrVersion", 100008, None),
+            405: ("MethodNotAllowed", None, "The HTTP method bad is not allowed; use POST."),
+            413: ("RequestEntityTooLarge", None, "The request body is too large: bad."),
+            429: ("FlowLimitExceeded", 100018, "Request flow limit exceeded: bad."),
+            500: ("InternalError", 100014, "Service has some internal Error. Pls Contact With Admin."),
+            502: ("InternalError", 100014, None),
+            504: ("InternalServiceTimeout", 100016, "Internal Service is timeout. Pls Contact With Admin."),
+            409: ("InvalidParameter", None, "bad"),
+        }
+        for status, (code, code_n, message) in expected.items():
+            response = provider.error_response(request, status=status, message="bad")
+            meta = json.loads(response.body)["ResponseMetadata"]
+            assert response.status == status
+            assert (meta["Action"], meta["Region"]) == ("ListCloudMixTask", "cn-north-1")
+            assert meta["Error"]["Code"] == code and meta["Error"].get("CodeN") == code_n
+            if message is not None:
+                assert meta["Error"]["Message"] == message
+        assert provider.answer_code({"ResponseMetadata": {"Error": {"Code": "X"}}}) == ("X", True)
+        assert provider.answer_code({"ResponseMetadata": {"RequestId": "r"}, "Result": {}}) == (None, False)
+        assert provider.answer_code({"ResponseMetadata": {"Error": "X"}}) == (None, False)
+        assert provider.answer_code([1]) == (None, False)
+
+    run(tmp_path, scenario)
