@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from emulator.app import create_app
 from emulator.config import Settings
 from emulator.control.routes import CTX
+from emulator.core.faults import FaultRule
 from emulator.providers.volcengine.provider import VolcengineProvider
 
 RATE = "/_emulator/volcengine/rate-limit"
@@ -88,12 +89,18 @@ def test_reset_forgets_the_tasks(tmp_path: Path) -> None:
     body = {
         "Name": "kept?",
         "MixedRules": {
-            "InputSource": [{"ID": "1", "Layer": 1, "Type": "pic", "Url": "pattern:color?size=64x36"}],
+            "InputSource": [
+                {"ID": "1", "Layer": 1, "Type": "pic", "Url": "pattern:color?size=64x36"},
+                {"ID": "2", "Layer": 2, "Type": "live", "Url": "anchor9"},
+            ],
             "InputLayout": {
                 "Scene": {
                     "Width": 64,
                     "Height": 36,
-                    "Layout": [{"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1}],
+                    "Layout": [
+                        {"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1},
+                        {"X": 0, "Y": 0, "W": 32, "H": 18, "Layer": 2},
+                    ],
                 }
             },
             "Output": {
@@ -108,6 +115,11 @@ def test_reset_forgets_the_tasks(tmp_path: Path) -> None:
         status, created = await answer(client, "POST", "/?Action=CreateCloudMixTask&Version=2023-01-01", body)
         assert status == 200, created
         task_id = created["Result"]["Data"]["TaskID"]
+        view = (await answer(client, "GET", f"/_emulator/tasks/volcengine:{task_id}"))[1]
+        assert [layer["source"] for layer in view["job"]["layers"]] == [
+            "pattern:color?size=64x36",
+            "stream:anchor9",  # a live Url naming a bare id opens that stream
+        ]
         listed = (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"]
         assert (listed["Count"], listed["Result"][0]["TaskID"]) == (1, task_id)
         assert (await answer(client, "POST", "/_emulator/reset"))[0] == 200
@@ -149,5 +161,31 @@ def test_errors_outside_the_actions_in_the_native_envelope(tmp_path: Path) -> No
         assert provider.answer_code({"ResponseMetadata": {"RequestId": "r"}, "Result": {}}) == (None, False)
         assert provider.answer_code({"ResponseMetadata": {"Error": "X"}}) == (None, False)
         assert provider.answer_code([1]) == (None, False)
+
+    run(tmp_path, scenario)
+
+
+def test_an_injected_fault_fills_the_codes_message_and_names_the_action(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        faults = app[CTX].faults
+        faults.add(FaultRule("volcengine", "ListCloudMixTask", code="InvalidActionOrVersion", times=1))
+        status, body = await answer(client, "POST", LIST, PAGE)
+        meta = body["ResponseMetadata"]
+        assert (status, meta["Action"], meta["Region"]) == (404, "ListCloudMixTask", "cn-north-1")
+        assert meta["Error"] == {
+            "Code": "InvalidActionOrVersion",
+            "CodeN": 100008,
+            "Message": "Could not find operation (injected fault) for version (injected fault).",
+        }
+        faults.add(FaultRule("volcengine", "*", code="Busy", http_status=503, times=1))
+        status, body = await answer(client, "POST", LIST, PAGE)
+        assert (status, body["ResponseMetadata"]["Error"]) == (
+            503,
+            {"Code": "Busy", "Message": "(injected fault)"},
+        )
+        faults.add(FaultRule("volcengine", "*", code=4001, message="custom", times=1))
+        status, body = await answer(client, "POST", LIST, PAGE)
+        assert (status, body["ResponseMetadata"]["Error"]) == (400, {"Code": "4001", "Message": "custom"})
+        assert (await answer(client, "POST", LIST, PAGE))[0] == 200
 
     run(tmp_path, scenario)
