@@ -24,6 +24,7 @@ from volcengine.Credentials import Credentials
 
 from emulator.config import Credential, Settings
 from emulator.context import EmulatorContext
+from emulator.providers.volcengine import signing
 from emulator.providers.volcengine.errors import VolcError
 from emulator.providers.volcengine.gateway import Caller, authenticate, check_action, region_of
 
@@ -347,3 +348,32 @@ def test_every_documented_action_is_known(action: str) -> None:
         "MethodNotAllowed",
         "The HTTP method GET is not allowed; use POST.",
     )
+
+
+# ----- canonical requests, compared with the SDK's own hashes
+@pytest.mark.parametrize("path", ["/", "/a b/c", "/x+y/~z*", "/混流"])
+def test_canonical_requests_hash_as_the_sdks_for_any_path(path: str) -> None:
+    query = {"Version": "2023-01-01", "Action": "ListCloudMixTask", "Note": "a b+c"}
+    request = Request()
+    request.method, request.path, request.body = "POST", path, BODY
+    request.query = OrderedDict(query)
+    request.headers = OrderedDict(
+        {"Host": HOST, "Content-Type": "application/json", "X-Date": "20260314T092653Z"}
+    )
+    md = MetaData()
+    sdk_hash = SignerV4.hashed_canonical_request_v4(request, md)
+    names = tuple(md.signed_headers.split(";"))
+    headers = {name: value for name, value in ((k.lower(), v) for k, v in request.headers.items())}
+    ours = signing.canonical_request("POST", path, list(query.items()), headers, names, BODY)
+    assert signing.sha256_hex(ours.encode()) == sdk_hash
+    md.set_signed_headers("")
+    sdk_simple = SignerV4.hashed_simple_canonical_request_v4(request, md)
+    ours = signing.presigned_canonical_request("POST", path, list(query.items()), "", ())
+    assert signing.sha256_hex(ours.encode()) == sdk_simple
+
+
+def test_an_empty_path_is_the_root() -> None:
+    root = signing.canonical_request("POST", "/", [], {}, (), b"")
+    assert signing.canonical_request("POST", "", [], {}, (), b"") == root
+    assert root.split("\n")[1] == "/"
+    assert signing.presigned_canonical_request("POST", "", [], "", ()).split("\n")[1] == "/"
