@@ -17,7 +17,7 @@ from aiohttp.test_utils import make_mocked_request
 from emulator.config import Settings
 from emulator.context import EmulatorContext
 from emulator.core.faults import FaultRule
-from emulator.providers import load_providers
+from emulator.providers import PROVIDER_MODULES, load_providers
 from emulator.providers.base import ACTION_KEY, PROVIDER_KEY, Provider
 
 
@@ -104,3 +104,17 @@ def test_every_provider_module_is_loaded_under_its_name(tmp_path: Path) -> None:
         ("zego", True, "ZegoProvider"),
         ("volcengine", True, "VolcengineProvider"),
     ]
+
+
+def test_a_provider_module_not_written_is_skipped_but_a_broken_one_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = EmulatorContext.create(Settings(data_dir=tmp_path, media_workers=0))
+    monkeypatch.setitem(PROVIDER_MODULES, "absent", "emulator.providers.absent_provider_module")
+    assert list(load_providers(ctx)) == ["tencent", "zego", "volcengine"]
+    (tmp_path / "broken_provider_module.py").write_text("import a_dependency_nobody_installed\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(PROVIDER_MODULES, "broken", "broken_provider_module")
+    with pytest.raises(ModuleNotFoundError) as caught:
+        load_providers(ctx)
+    assert caught.value.name == "a_dependency_nobody_installed"
