@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
+from emulator import providers
 from emulator.config import Settings
 from emulator.context import EmulatorContext
 from emulator.core.faults import FaultRule
@@ -110,11 +111,12 @@ def test_a_provider_module_not_written_is_skipped_but_a_broken_one_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ctx = EmulatorContext.create(Settings(data_dir=tmp_path, media_workers=0))
-    monkeypatch.setitem(PROVIDER_MODULES, "absent", "emulator.providers.absent_provider_module")
+    modules = {"absent": "emulator.providers.absent_provider_module", **PROVIDER_MODULES}
+    monkeypatch.setattr(providers, "PROVIDER_MODULES", modules)  # the missing one first: the rest still load
     assert list(load_providers(ctx)) == ["tencent", "zego", "volcengine"]
     (tmp_path / "broken_provider_module.py").write_text("import a_dependency_nobody_installed\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setitem(PROVIDER_MODULES, "broken", "broken_provider_module")
+    monkeypatch.setitem(modules, "broken", "broken_provider_module")
     with pytest.raises(ModuleNotFoundError) as caught:
         load_providers(ctx)
     assert caught.value.name == "a_dependency_nobody_installed"
