@@ -85,34 +85,44 @@ def test_the_configured_limit_is_the_start_and_the_reset_value(tmp_path: Path) -
     run(tmp_path, scenario, providers={"volcengine": {"rate_limit": True, "rate_limit_per_s": 3}})
 
 
-def test_reset_forgets_the_tasks(tmp_path: Path) -> None:
-    body = {
-        "Name": "kept?",
+def task_body(name: str, sources: list[tuple[str, str]], callback: str | None = None) -> dict[str, Any]:
+    """A 64x36 task; ``sources``: (Type, Url) pairs, on Layers 1, 2..."""
+    output: dict[str, Any] = {
+        "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
+        "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
+        "Url": ["push.example.com"],
+    }
+    if callback is not None:
+        output["Callback"] = {"Url": callback}
+    layers = range(1, len(sources) + 1)
+    return {
+        "Name": name,
         "MixedRules": {
             "InputSource": [
-                {"ID": "1", "Layer": 1, "Type": "pic", "Url": "pattern:color?size=64x36"},
-                {"ID": "2", "Layer": 2, "Type": "live", "Url": "anchor9"},
+                {"ID": str(i), "Layer": i, "Type": kind, "Url": url}
+                for i, (kind, url) in enumerate(sources, start=1)
             ],
             "InputLayout": {
                 "Scene": {
                     "Width": 64,
                     "Height": 36,
-                    "Layout": [
-                        {"X": 0, "Y": 0, "W": 64, "H": 36, "Layer": 1},
-                        {"X": 0, "Y": 0, "W": 32, "H": 18, "Layer": 2},
-                    ],
+                    "Layout": [{"X": 0, "Y": 0, "W": 64 // i, "H": 36 // i, "Layer": i} for i in layers],
                 }
             },
-            "Output": {
-                "Video": {"BitRate": 1_000_000, "FrameRate": 15, "GOP": 2, "Codec": "h264"},
-                "Audio": {"BitRate": 128_000, "SampleRate": 44100, "ChannelLayout": "stereo"},
-                "Url": ["push.example.com"],
-            },
+            "Output": output,
         },
     }
 
+
+CREATE = "/?Action=CreateCloudMixTask&Version=2023-01-01"
+DETAIL = "/?Action=GetCloudMixTaskDetail&Version=2023-01-01"
+
+
+def test_reset_forgets_the_tasks(tmp_path: Path) -> None:
+    body = task_body("kept?", [("pic", "pattern:color?size=64x36"), ("live", "anchor9")])
+
     async def scenario(client: TestClient, app: web.Application) -> None:
-        status, created = await answer(client, "POST", "/?Action=CreateCloudMixTask&Version=2023-01-01", body)
+        status, created = await answer(client, "POST", CREATE, body)
         assert status == 200, created
         task_id = created["Result"]["Data"]["TaskID"]
         view = (await answer(client, "GET", f"/_emulator/tasks/volcengine:{task_id}"))[1]
@@ -124,8 +134,7 @@ def test_reset_forgets_the_tasks(tmp_path: Path) -> None:
         assert (listed["Count"], listed["Result"][0]["TaskID"]) == (1, task_id)
         assert (await answer(client, "POST", "/_emulator/reset"))[0] == 200
         assert (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"] == {"Count": 0, "Result": []}
-        detail = "/?Action=GetCloudMixTaskDetail&Version=2023-01-01"
-        status, gone = await answer(client, "POST", detail, {"TaskID": task_id})
+        status, gone = await answer(client, "POST", DETAIL, {"TaskID": task_id})
         assert (status, gone["ResponseMetadata"]["Error"]["Code"]) == (404, "ResourceNotFound")
 
     run(tmp_path, scenario, media_mode="fast")
@@ -189,3 +198,68 @@ def test_an_injected_fault_fills_the_codes_message_and_names_the_action(tmp_path
         assert (await answer(client, "POST", LIST, PAGE))[0] == 200
 
     run(tmp_path, scenario)
+
+
+def _layers(view: dict[str, Any]) -> list[tuple[str, bool]]:
+    return [(layer["source"], layer["loop"]) for layer in view["job"]["layers"]]
+
+
+async def _create(client: TestClient, body: dict[str, Any]) -> str:
+    status, created = await answer(client, "POST", CREATE, body)
+    assert status == 200, created
+    return created["Result"]["Data"]["TaskID"]
+
+
+def test_vods_play_once_unless_vod_loop_is_set(tmp_path: Path) -> None:
+    body = task_body("vod", [("vod", "pattern:bars?size=64x36"), ("pic", "pattern:color?size=64x36")])
+
+    async def once(client: TestClient, app: web.Application) -> None:
+        task_id = await _create(client, body)
+        view = (await answer(client, "GET", f"/_emulator/tasks/volcengine:{task_id}"))[1]
+        assert _layers(view) == [("pattern:bars?size=64x36", False), ("pattern:color?size=64x36", False)]
+
+    async def looped(client: TestClient, app: web.Application) -> None:
+        task_id = await _create(client, body)
+        view = (await answer(client, "GET", f"/_emulator/tasks/volcengine:{task_id}"))[1]
+        assert _layers(view) == [("pattern:bars?size=64x36", True), ("pattern:color?size=64x36", False)]
+
+    run(tmp_path / "once", once, media_mode="fast")
+    run(tmp_path / "looped", looped, media_mode="fast", providers={"volcengine": {"vod_loop": True}})
+
+
+def test_status_callbacks_are_filed_under_the_task_with_the_retry_schedule(tmp_path: Path) -> None:
+    refused = "http://127.0.0.1:9/volc-callback"  # the discard port: nobody answers, so it is retried
+
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        task_id = await _create(
+            client, task_body("cb", [("pic", "pattern:color?size=64x36")], callback=refused)
+        )
+        deliveries = app[CTX].callbacks.list(provider="volcengine")
+        assert deliveries, "the create made no callback"
+        assert {(d.task_id, d.url, tuple(d.retry_delays)) for d in deliveries} == {
+            (f"volcengine:{task_id}", refused, (2, 4, 8, 16, 32))
+        }
+
+    run(tmp_path, scenario, media_mode="fast")
+
+
+def test_the_task_limit_answers_flow_limit_exceeded(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        await _create(client, task_body("one", [("pic", "pattern:color?size=64x36")]))
+        status, body = await answer(client, "POST", CREATE, task_body("two", [("pic", "pattern:color")]))
+        error = body["ResponseMetadata"]["Error"]
+        assert (status, error["Code"], error["CodeN"]) == (429, "FlowLimitExceeded", 100018)
+        assert error["Message"].startswith("Request flow limit exceeded: ") and "1" in error["Message"]
+        listed = (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"]
+        assert listed["Count"] == 1  # the refused create left nothing
+
+    run(tmp_path, scenario, media_mode="fast", max_tasks=1)
+
+
+def test_the_detail_rule_keeps_non_ascii_text(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        task_id = await _create(client, task_body("名", [("pic", "pattern:color?size=64x36&text=混流")]))
+        detail = (await answer(client, "POST", DETAIL, {"TaskID": task_id}))[1]["Result"]["Data"]
+        assert "pattern:color?size=64x36&text=混流" in detail["Rule"]
+
+    run(tmp_path, scenario, media_mode="fast")
