@@ -17,7 +17,7 @@ from emulator.providers.volcengine.mixjob import LiveResolver, emulator_live_res
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[EmulatorContext]:
     settings = Settings(
-        data_dir=tmp_path, media_workers=0, host="127.0.0.1", public_host="live.example.com:8088"
+        data_dir=tmp_path, media_workers=0, host="192.0.2.10", public_host="live.example.com:8088"
     )
     ctx = EmulatorContext.create(settings)
     ctx.http_port, ctx.rtmp_port = 18080, 11935

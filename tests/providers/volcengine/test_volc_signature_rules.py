@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import hashlib
+import hmac
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from aiohttp import web
@@ -377,3 +379,51 @@ def test_an_empty_path_is_the_root() -> None:
     assert signing.canonical_request("POST", "", [], {}, (), b"") == root
     assert root.split("\n")[1] == "/"
     assert signing.presigned_canonical_request("POST", "", [], "", ()).split("\n")[1] == "/"
+
+
+# ----- a presigned request that signs headers too, or leaves X-SignedHeaders out (written out by hand)
+def _hand_presigned(signed_headers: str | None, headers: dict[str, str], path: str = "/") -> web.Request:
+    """A query-string signature computed here step by step: canonical request (the listed headers'
+    ``name:value`` lines, or one blank line), string to sign, the HMAC chain."""
+    x_date = "20260314T092653Z"
+    query = {**QUERY, "X-Date": x_date, "X-Algorithm": "HMAC-SHA256"}
+    query["X-Credential"] = "AKLTemulator/20260314/cn-north-1/live/request"
+    if signed_headers is not None:
+        query["X-SignedHeaders"] = signed_headers
+    names = [n for n in (signed_headers or "").split(";") if n]
+    lines = "".join(f"{n}:{headers[n]}\n" for n in names) or "\n"
+    canonical_query = "&".join(
+        f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items())
+    )
+    canonical = "\n".join(
+        ["POST", quote(path), canonical_query, lines, ";".join(names), hashlib.sha256(b"").hexdigest()]
+    )
+    scope = "20260314/cn-north-1/live/request"
+    to_sign = "\n".join(["HMAC-SHA256", x_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    key = SK.encode()
+    for part in ("20260314", "cn-north-1", "live", "request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    query["X-Signature"] = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return make_mocked_request("POST", quote(path) + "?" + urlencode(query), headers=headers)
+
+
+def test_a_presigned_request_may_sign_headers(ctx: EmulatorContext) -> None:
+    headers = {"Host": HOST, "Content-Type": "application/json"}
+    lower = {k.lower(): v for k, v in headers.items()}
+    assert accepted(ctx, _hand_presigned("content-type;host", lower | headers)).account == "2100000001"
+    assert accepted(ctx, _hand_presigned("host", lower | headers)).account == "2100000001"
+    request = _hand_presigned("content-type;host", lower | headers)
+    changed = make_mocked_request(
+        "POST", str(request.rel_url), headers={"Host": HOST, "Content-Type": "text/plain"}
+    )
+    assert refusal(ctx, changed)[0] == "SignatureDoesNotMatch"
+    missing = make_mocked_request("POST", str(request.rel_url), headers={"Host": HOST})
+    assert refusal(ctx, missing)[0] == "SignatureDoesNotMatch"
+
+
+def test_a_presigned_request_without_x_signed_headers_signs_none(ctx: EmulatorContext) -> None:
+    assert accepted(ctx, _hand_presigned(None, {"Host": HOST})).account == "2100000001"
+
+
+def test_a_presigned_request_signs_its_path(ctx: EmulatorContext) -> None:
+    assert accepted(ctx, _hand_presigned(None, {"Host": HOST}, path="/a b")).account == "2100000001"

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 
+from emulator.config import Settings
+from emulator.context import EmulatorContext
 from emulator.core.tasks import Task, TaskState
-from emulator.providers.volcengine import envelope, schema, translate
+from emulator.providers.volcengine import create, envelope, schema, translate
 from emulator.providers.volcengine.callbacks import payload
 from emulator.providers.volcengine.errors import VolcError
 from emulator.providers.volcengine.ratelimit import RateLimiter
@@ -275,3 +277,28 @@ def _task_with_two_sources(event: str, data: dict[str, Any], inputs: dict[str, A
     task = Task("volcengine", "t1", translate(SEED), 0.0, state=TaskState.RUNNING)
     task.final_status = {"inputs": inputs}
     return payload(session, task, event, data, 0.0)
+
+
+def test_sources_are_waiting_while_the_engine_reports_no_inputs() -> None:
+    task = Task("volcengine", "t1", translate(SEED), 0.0, state=TaskState.STARTING)
+    task.final_status = {}  # no "inputs" yet
+    body = payload(_session("t1"), task, "started", {}, 0.0)
+    assert [(s["ID"], s["Status"], s["Error"]) for s in body["Sources"]] == [("1", "waiting", None)]
+
+
+def test_the_stop_time_is_kept_when_the_task_begins_to_stop(tmp_path: Path) -> None:
+    ctx = EmulatorContext.create(Settings(data_dir=tmp_path, media_workers=0))
+    provider = create(ctx)
+    quiet = copy.deepcopy(SEED)
+    del quiet["MixedRules"]["Output"]["Callback"]  # no callback to send (that needs the event loop)
+    session = MixSession("t1", "n", "acct", schema.parse_rules(quiet), 0.0, 0.0, "m")
+    provider.sessions.add(session, is_done=lambda s: False)
+    task = _task(TaskState.RUNNING)
+    provider._on_task_event(task, "running", {})
+    assert session.stopped_at is None
+    task.state, task.stopped_at = TaskState.STOPPING, 1234.5
+    provider._on_task_event(task, "stopping", {})
+    assert session.stopped_at == 1234.5
+    other = Task("zego", "t1", translate(SEED), 0.0, state=TaskState.STOPPING, stopped_at=99.0)
+    provider._on_task_event(other, "stopping", {})  # another provider's task of the same id
+    assert session.stopped_at == 1234.5
