@@ -1,6 +1,7 @@
-"""Volcengine's bookkeeping in process: the per-account rate limit's sliding second (both edges), the response
-envelope and its RequestId, task statuses and times (UTC+8, the Go zero time), the session store (per account,
-newest first, at most 1000 finished sessions kept) and the status callback's payload for every stop reason."""
+"""Volcengine's bookkeeping in process: the per-account rate limit's sliding second (both edges), the
+response envelope and its RequestId, task statuses and times (UTC+8, the Go zero time), the session store
+(per account, newest first, at most 1000 finished sessions kept), the status callback's payload for every
+stop reason, and the job and messages it builds (fit, decorations, the Name limit, message templates)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from emulator.config import Settings
 from emulator.context import EmulatorContext
+from emulator.core.job import FitMode
 from emulator.core.tasks import Task, TaskState
 from emulator.providers.volcengine import create, envelope, schema, translate
 from emulator.providers.volcengine.callbacks import payload
@@ -302,3 +304,29 @@ def test_the_stop_time_is_kept_when_the_task_begins_to_stop(tmp_path: Path) -> N
     other = Task("zego", "t1", translate(SEED), 0.0, state=TaskState.STOPPING, stopped_at=99.0)
     provider._on_task_event(other, "stopping", {})  # another provider's task of the same id
     assert session.stopped_at == 1234.5
+
+
+# ----- the job and the error messages
+def test_sources_and_logos_fit_their_boxes_and_only_sources_keep_a_task_alive() -> None:
+    job = translate(SEED)
+    assert [(layer.id, layer.fit, layer.keeps_alive) for layer in job.layers] == [
+        ("1", FitMode.FIT, True),
+        ("logo:1", FitMode.FIT, False),
+    ]
+    assert job.layers[1].keeps_alive is False and job.to_dict()["layers"][1]["keeps_alive"] is False
+    assert (job.canvas.width, job.canvas.height, job.canvas.color) == (1920, 1080, "#000000")
+
+
+def test_a_name_is_at_most_256_characters() -> None:
+    assert schema.parse_name({"Name": "名" * 256}) == "名" * 256
+    with pytest.raises(VolcError) as caught:
+        schema.parse_name({"Name": "a" * 257})
+    assert caught.value.code == "InvalidParameter" and caught.value.message.startswith("Name: ")
+
+
+def test_a_template_missing_details_is_filled_with_nothing() -> None:
+    error = VolcError("InvalidActionOrVersion", "CreateX")
+    assert error.message == "Could not find operation CreateX for version ."
+    assert VolcError("SomeFaultCode", "as given").message == "as given"
+    assert VolcError("SomeFaultCode").message == "SomeFaultCode"  # no detail: the code itself
+    assert VolcError("SomeFaultCode").to_error() == {"Code": "SomeFaultCode", "Message": "SomeFaultCode"}
