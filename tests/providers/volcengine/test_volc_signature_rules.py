@@ -59,15 +59,18 @@ def header_signed(
     scope_date: str | None = None,
     query: dict[str, str] | None = None,
     body: bytes = BODY,
-    host: str = HOST,
+    host: str | None = HOST,
+    path: str = "/",
 ) -> web.Request:
     """A POST signed in its headers by the SDK's signer; ``scope_date``: the credential scope's date made to
     differ from X-Date (the SDK's own steps, with that date in the scope and the key)."""
     request = Request()
-    request.method, request.path, request.body = "POST", "/", body
+    request.method, request.path, request.body = "POST", path, body
     request.query = OrderedDict(query or QUERY)
     x_date = _at(when).strftime("%Y%m%dT%H%M%SZ")
-    request.headers = OrderedDict({"Host": host, "Content-Type": "application/json", "X-Date": x_date})
+    request.headers = OrderedDict({"Content-Type": "application/json", "X-Date": x_date})
+    if host is not None:  # without it the SDK signs no host
+        request.headers["Host"] = host
     md = MetaData()
     md.set_algorithm("HMAC-SHA256")
     md.set_service(service)
@@ -80,7 +83,8 @@ def header_signed(
     request.headers["Authorization"] = SignerV4.build_auth_header_v4(
         SignerV4.signature_v4(key, to_sign), md, Credentials(ak, sk, service, region)
     )
-    return make_mocked_request("POST", "/?" + urlencode(request.query), headers=dict(request.headers))
+    target = quote(path) + "?" + urlencode(request.query)
+    return make_mocked_request("POST", target, headers=dict(request.headers))
 
 
 def url_signed(
@@ -427,3 +431,42 @@ def test_a_presigned_request_without_x_signed_headers_signs_none(ctx: EmulatorCo
 
 def test_a_presigned_request_signs_its_path(ctx: EmulatorContext) -> None:
     assert accepted(ctx, _hand_presigned(None, {"Host": HOST}, path="/a b")).account == "2100000001"
+
+
+def test_a_header_signature_signs_the_path(ctx: EmulatorContext) -> None:
+    assert accepted(ctx, header_signed(path="/a b/c")).account == "2100000001"
+    moved = header_signed(path="/a b/c")
+    other = make_mocked_request("POST", "/a%20b/d?" + moved.query_string, headers=dict(moved.headers))
+    assert refusal(ctx, other)[0] == "SignatureDoesNotMatch"
+
+
+def test_a_signature_without_the_host_header_verifies(ctx: EmulatorContext) -> None:
+    request = header_signed(host=None)
+    assert "SignedHeaders=content-type;x-content-sha256;x-date," in request.headers["Authorization"]
+    assert accepted(ctx, request).account == "2100000001"
+
+
+def test_x_credential_alone_marks_a_presigned_request(ctx: EmulatorContext) -> None:
+    query = dict(url_signed().query)
+    del query["X-Signature"]
+    request = make_mocked_request("POST", "/?" + urlencode(query), headers={"Host": HOST})
+    assert refusal(ctx, request) == ("MissingRequestInfo", "The request is missing X-Signature information.")
+
+
+def test_a_signature_holding_an_equals_sign_is_compared_whole(ctx: EmulatorContext) -> None:
+    request = header_signed()
+    header = request.headers["Authorization"] + "=00"
+    changed = make_mocked_request(
+        "POST", str(request.rel_url), headers={**request.headers, "Authorization": header}
+    )
+    assert refusal(ctx, changed)[0] == "SignatureDoesNotMatch"
+
+
+def test_default_ports_of_a_bracketed_ipv6_host_are_dropped_too() -> None:
+    assert signing.canonical_host("[::1]:443") == "[::1]"
+    assert signing.canonical_host("[::1]:8443") == "[::1]:8443"
+    assert signing.canonical_host("[::1]") == "[::1]"
+
+
+def test_query_keys_are_quoted_like_values() -> None:
+    assert signing.canonical_query([("a/b", "c/d"), ("~k", "~v")]) == "a%2Fb=c%2Fd&~k=~v"
