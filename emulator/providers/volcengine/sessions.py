@@ -80,10 +80,12 @@ class SessionStore:
                 return task_id
 
     def add(self, session: MixSession, is_done: Callable[[MixSession], bool]) -> None:
-        self._sessions[session.task_id] = session
+        """Keep ``session``, forgetting the oldest finished ones beyond MAX_KEPT. The finished ones are
+        counted before it joins: its task has not started yet, which ``is_done`` would take for done."""
         done = [s for s in self._sessions.values() if is_done(s)]
         for old in done[: max(0, len(done) - MAX_KEPT)]:
             del self._sessions[old.task_id]
+        self._sessions[session.task_id] = session
 
     def get(self, account: str, task_id: str) -> MixSession | None:
         """Another account's task is as unknown as one that never existed."""

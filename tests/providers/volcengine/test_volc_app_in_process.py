@@ -10,13 +10,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
 from emulator.app import create_app
-from emulator.config import Settings
+from emulator.config import Credential, Settings
 from emulator.control.routes import CTX
 from emulator.core.faults import FaultRule
+from emulator.providers.volcengine import sessions
 from emulator.providers.volcengine.provider import VolcengineProvider
 
 RATE = "/_emulator/volcengine/rate-limit"
@@ -263,3 +265,78 @@ def test_the_detail_rule_keeps_non_ascii_text(tmp_path: Path) -> None:
         assert "pattern:color?size=64x36&text=混流" in detail["Rule"]
 
     run(tmp_path, scenario, media_mode="fast")
+
+
+def _signed_as(access_key: str, region: str) -> dict[str, str]:
+    """With auth off only the access key (and the region) of the Authorization header are read."""
+    credential = f"{access_key}/20260314/{region}/live/request"
+    return {"Authorization": f"HMAC-SHA256 Credential={credential}, SignedHeaders=host, Signature=00"}
+
+
+def test_the_rate_limit_counts_per_account_and_errors_echo_the_region(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        await answer(client, "POST", RATE, {"enabled": True, "limit": 1})
+        first, second = _signed_as("AKLTemulator", "cn-x"), _signed_as("AKLTsecond", "cn-y")
+        statuses = []
+        for headers in (first, second, first, second):
+            response = await client.post(LIST, json=PAGE, headers=headers)
+            statuses.append(response.status)
+            body = await response.json()
+        assert statuses == [200, 200, 429, 429]
+        assert body["ResponseMetadata"]["Region"] == "cn-y"
+        response = await client.post(CREATE, data=b"{not json", headers=_signed_as("AKLTthird", "cn-z"))
+        meta = (await response.json())["ResponseMetadata"]
+        assert (response.status, meta["Region"], meta["Error"]["Code"]) == (400, "cn-z", "InvalidParameter")
+
+    settings = Settings(data_dir=tmp_path, media_workers=0, auth="off")
+    extra = [Credential("volcengine", key, "s", {"account_id": key}) for key in ("AKLTsecond", "AKLTthird")]
+    run(tmp_path, scenario, credentials=[*settings.credentials, *extra])
+
+
+def test_a_created_task_is_named_and_owned_and_its_times_start_equal(tmp_path: Path) -> None:
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        task_id = await _create(client, task_body("owned", [("pic", "pattern:color?size=64x36")]))
+        view = (await answer(client, "GET", f"/_emulator/tasks/volcengine:{task_id}"))[1]
+        assert view["meta"] == {"name": "owned", "account": "2100000001"}
+        listed = (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"]["Result"][0]
+        assert (
+            listed["UpdatedAt"] == listed["CreatedAt"]
+            and listed["CreatedAt"]["Time"] != "0001-01-01T00:00:00Z"
+        )
+        assert listed["StoppedAt"] == {"Time": "0001-01-01T00:00:00Z"}
+
+    run(tmp_path, scenario, media_mode="fast")
+
+
+def test_only_finished_tasks_are_forgotten_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sessions, "MAX_KEPT", 1)  # the rule of 1000, at 1
+
+    async def listed(client: TestClient) -> list[str]:
+        return [t["Name"] for t in (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"]["Result"]]
+
+    async def stop(client: TestClient, app: web.Application, task_id: str) -> None:
+        delete = "/?Action=DeleteCloudMixTask&Version=2023-01-01"
+        assert (await answer(client, "POST", delete, {"TaskID": task_id}))[0] == 200
+        task = app[CTX].tasks.find("volcengine", task_id)
+        for _ in range(200):
+            if task is None or (not task.state.active and task.state.value != "stopping"):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"{task_id} never stopped")
+
+    async def scenario(client: TestClient, app: web.Application) -> None:
+        pic = [("pic", "pattern:color?size=64x36")]
+        a = await _create(client, task_body("a", pic))
+        await _create(client, task_body("b", pic))
+        assert await listed(client) == ["b", "a"]  # running tasks are all kept
+        await stop(client, app, a)
+        await _create(client, task_body("c", pic))
+        assert await listed(client) == ["c", "b", "a"]  # one finished task: within the limit
+        b = (await answer(client, "POST", LIST, PAGE))[1]["Result"]["Data"]["Result"][1]["TaskID"]
+        await stop(client, app, b)
+        await _create(client, task_body("d", pic))
+        assert await listed(client) == ["d", "c", "b"]  # two finished: the oldest is forgotten
+
+    run(tmp_path, scenario)  # realtime: a picture task runs until deleted

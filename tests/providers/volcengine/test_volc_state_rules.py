@@ -179,15 +179,19 @@ def test_the_store_is_per_account_and_newest_first() -> None:
 
 def test_at_most_1000_finished_sessions_are_kept_oldest_forgotten_first() -> None:
     store = SessionStore()
-    store.add(_session("running"), is_done=lambda s: False)
-    done = lambda s: s.task_id != "running"  # noqa: E731
+    done = lambda s: s.task_id.startswith("d")  # noqa: E731
+    store.add(_session("running"), is_done=done)
     for i in range(1000):
         store.add(_session(f"d{i}"), is_done=done)
-    assert len(store.of_account("acct")) == 1001  # 1000 finished + the running one
-    store.add(_session("d1000"), is_done=done)
+    store.add(_session("new"), is_done=done)  # 1000 finished: none forgotten
+    assert len(store.of_account("acct")) == 1002
+    store.add(_session("d1000"), is_done=done)  # counted when the next one joins
+    assert store.find("d0") is not None
+    store.add(_session("newer"), is_done=done)  # 1001 finished: the oldest goes
     kept = store.of_account("acct")
-    assert len(kept) == 1001 and store.find("d0") is None and store.find("d1") is not None
-    assert store.find("running") is not None and kept[0].task_id == "d1000"
+    assert len(kept) == 1003 and store.find("d0") is None and store.find("d1") is not None
+    assert store.find("running") is not None and store.find("new") is not None
+    assert kept[0].task_id == "newer"
 
 
 # ----- the callback payload
