@@ -17,7 +17,7 @@ from emulator.config import Settings
 from emulator.context import EmulatorContext
 from emulator.core.job import FitMode
 from emulator.core.tasks import Task, TaskState
-from emulator.providers.volcengine import create, envelope, schema, translate
+from emulator.providers.volcengine import create, envelope, schema, signing, translate
 from emulator.providers.volcengine.callbacks import payload
 from emulator.providers.volcengine.errors import VolcError
 from emulator.providers.volcengine.ratelimit import RateLimiter
@@ -334,3 +334,78 @@ def test_a_template_missing_details_is_filled_with_nothing() -> None:
     assert VolcError("SomeFaultCode", "as given").message == "as given"
     assert VolcError("SomeFaultCode").message == "SomeFaultCode"  # no detail: the code itself
     assert VolcError("SomeFaultCode").to_error() == {"Code": "SomeFaultCode", "Message": "SomeFaultCode"}
+
+
+def _rules_with(change: Any) -> dict[str, Any]:
+    body = copy.deepcopy(SEED)
+    change(body["MixedRules"])
+    return body
+
+
+def _refusal(body: dict[str, Any]) -> str:
+    with pytest.raises(VolcError) as caught:
+        schema.parse_rules(body)
+    return caught.value.message
+
+
+def test_text_limits_from_both_sides() -> None:
+    with pytest.raises(VolcError) as caught:
+        schema.parse_name({"Name": "a" * 257})
+    assert caught.value.message == "Name: longer than 256 characters"
+    assert schema.parse_task_id({"TaskID": "t" * 256}) == "t" * 256
+    with pytest.raises(VolcError) as caught:
+        schema.parse_task_id({"TaskID": "t" * 257})
+    assert caught.value.message == "TaskID: longer than 256 characters"
+
+    def source_id(n: int) -> Any:
+        return lambda rules: rules["InputSource"][0].update(ID="i" * n)
+
+    assert schema.parse_rules(_rules_with(source_id(256))).sources[0].id == "i" * 256
+    assert _refusal(_rules_with(source_id(257))) == (
+        "MixedRules.InputSource[0].ID: longer than 256 characters"
+    )
+
+    def push_url(n: int) -> Any:
+        return lambda rules: rules["Output"].update(Url=["rtmp://p.example.com/" + "u" * (n - 21)])
+
+    assert len(schema.parse_rules(_rules_with(push_url(4096))).output.urls[0]) == 4096
+    assert "Output.Url" in _refusal(_rules_with(push_url(4097)))
+
+
+def test_a_url_is_judged_by_its_first_scheme() -> None:
+    nested = "http://tos.example.org/p.png?next=rtmp://elsewhere/x"
+
+    def logo(url: str) -> Any:
+        return lambda rules: rules["InputLayout"]["Logo"][0].update(Url=url)
+
+    assert schema.parse_rules(_rules_with(logo(nested))).logos[0].url == nested
+    assert _refusal(_rules_with(logo("ftp://tos.example.org/p.png?next=http://x"))) == (
+        "MixedRules.InputLayout.Logo[0].Url: a logo needs a http/https/file URL, got ftp://"
+    )
+
+
+@pytest.mark.parametrize(("layer", "ok"), [(0, False), (1, True), (9999, True), (10000, False)])
+def test_layout_layers_range_from_1_to_9999(layer: int, ok: bool) -> None:
+    def change(rules: dict[str, Any]) -> None:
+        rules["InputSource"][0]["Layer"] = layer if ok else 1
+        rules["InputLayout"]["Scene"]["Layout"][0]["Layer"] = layer
+
+    if ok:
+        assert list(schema.parse_rules(_rules_with(change)).boxes) == [layer]
+    else:
+        assert _refusal(_rules_with(change)) == (
+            f"MixedRules.InputLayout.Scene.Layout[0].Layer: must be in [1, 9999], got {layer}"
+        )
+
+
+def test_mesos_ids_end_in_15_random_digits() -> None:
+    numbers = [int(new_mesos_id().rsplit("_", 1)[1]) for _ in range(30)]
+    assert all(re.fullmatch(r"live_emulator_[0-9a-f]{8}_[0-9]{15}", new_mesos_id()) for _ in range(30))
+    assert max(numbers) >= 10**12  # spread over 15 digits, not a few
+
+
+@pytest.mark.parametrize("credential", ["AK/20260314/cn-north-1/live/requests", "AK/20260314//live/request"])
+def test_a_credential_scope_ends_in_request_and_has_no_empty_part(credential: str) -> None:
+    with pytest.raises(signing.MalformedAuthorization) as caught:
+        signing.parse_credential(credential)
+    assert str(caught.value) == "Credential"
