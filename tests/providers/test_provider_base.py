@@ -28,10 +28,11 @@ class Bare(Provider):
     name = "bare"
 
     def error_response(self, request: web.Request, *, status: int, message: str) -> web.Response:
-        return web.json_response({"native": message}, status=status)
+        return web.json_response({"native": message, "action": request.query.get("Action")}, status=status)
 
     def fault_response(self, request: web.Request, rule: FaultRule, action: str) -> web.Response:
-        return web.json_response({"fault": rule.code, "action": action}, status=rule.http_status or 500)
+        answer = {"fault": rule.code, "action": action, "path": request.path}
+        return web.json_response(answer, status=rule.http_status or 500)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def _request() -> web.Request:
 
 def test_unless_overridden_root_answers_no_such_action_and_no_code(bare: Bare) -> None:
     response = asyncio.run(bare.handle_root(_request()))
-    assert (response.status, json.loads(response.body)) == (404, {"native": "no such action"})
+    assert (response.status, json.loads(response.body)) == (404, {"native": "no such action", "action": "Go"})
     assert bare.answer_code({"code": 5, "error": True}) == (None, False)
     app = web.Application()
     bare.add_routes(app)
@@ -87,7 +88,10 @@ def test_an_injected_fault_answers_natively_after_its_delay(bare: Bare) -> None:
     response = asyncio.run(bare.injected_fault(_request(), "Go"))
     assert time.monotonic() - started >= 0.2
     assert response is not None
-    assert (response.status, json.loads(response.body)) == (503, {"fault": "Boom", "action": "Go"})
+    assert (response.status, json.loads(response.body)) == (
+        503,
+        {"fault": "Boom", "action": "Go", "path": "/"},
+    )
     bare.ctx.faults.add(FaultRule("bare", "Go", delay_ms=150, times=1))  # only slow
     started = time.monotonic()
     assert asyncio.run(bare.injected_fault(_request(), "Go")) is None
