@@ -22,6 +22,7 @@ import fnmatch
 import hashlib
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -90,6 +91,13 @@ def main() -> int:
         action="store_true",
         help="test again only the mutants the package's last recorded run did not detect (after new tests)",
     )
+    run.add_argument(
+        "--recheck",
+        type=int,
+        metavar="N",
+        help="test again N mutants chosen at random among the detected ones: a kill that does not repeat "
+        "(a test failing for another reason, e.g. timing on a loaded machine) is counted as a survivor",
+    )
     run.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # internal: in this process
     report = commands.add_parser("report", help="print the score table and the survivors")
     report.add_argument("packages", nargs="*", metavar="PKG")
@@ -105,7 +113,13 @@ def main() -> int:
     packages = args.packages or list(PACKAGES)
     if args.one:
         return run_package(
-            packages[0], args.only, args.tests, args.jobs, resume=args.resume, survivors=args.survivors
+            packages[0],
+            args.only,
+            args.tests,
+            args.jobs,
+            resume=args.resume,
+            survivors=args.survivors,
+            recheck=args.recheck,
         )
     status = 0
     for name in packages:  # one process per package: mutmut keeps global state
@@ -114,6 +128,7 @@ def main() -> int:
         command += ["--tests", *args.tests] if args.tests else []
         command += ["--resume"] if args.resume else []
         command += ["--survivors"] if args.survivors else []
+        command += ["--recheck", str(args.recheck)] if args.recheck else []
         status = subprocess.call(command, cwd=ROOT) or status
     print_report(packages)
     return status
@@ -127,11 +142,16 @@ def run_package(
     *,
     resume: bool,
     survivors: bool = False,
+    recheck: int | None = None,
 ) -> int:
     """Run mutmut over one package in this process and record its summary in mutants/scores/."""
     import mutmut.configuration as mutmut_config
 
     package = PACKAGES[name]
+    recorded = record_path(name, only)
+    if not tests and (survivors or recheck) and recorded.exists():
+        # The selection the verdicts were made with: mutmut drops its verdicts when the selection changes.
+        tests = json.loads(recorded.read_text())["tests"]
     config = mutmut_config.config()
     config.only_mutate = only or list(package.mutate)
     config.pytest_add_cli_args_test_selection = tests or list(package.tests)
@@ -142,8 +162,15 @@ def run_package(
     from mutmut.mutation.data import SourceFileMutationData
 
     again: list[str] = []
-    if survivors:
-        recorded = record_path(name, only)
+    if recheck:
+        detected = sorted(
+            mutant
+            for path in _package_meta(config)
+            for mutant, status in _statuses(path).items()
+            if status in DETECTED
+        )
+        again = random.Random(f"{name} {recheck}").sample(detected, min(recheck, len(detected)))
+    elif survivors:
         if not recorded.exists():
             print(f"mutation: {name}: no recorded run to take survivors from", file=sys.stderr)
             return 2
@@ -172,6 +199,13 @@ def run_package(
             print(f"mutation: {name}: mutmut stopped with {exc.code}", file=sys.stderr)
             return int(exc.code) if isinstance(exc.code, int) else 1
     summary = summarise(name, config, time.monotonic() - started)
+    if recheck:
+        now = {m: st for path in _package_meta(config) for m, st in _statuses(path).items() if m in again}
+        lost = sorted(m for m in again if now.get(m) not in DETECTED)
+        summary["recheck"] = {"tested": len(again), "not_detected_again": lost}
+        print(f"mutation: {name}: recheck: {len(again) - len(lost)} of {len(again)} detected again")
+        for mutant in lost:
+            print(f"  not detected again: {mutant}")
     SCORES.mkdir(parents=True, exist_ok=True)
     record_path(name, only).write_text(json.dumps(summary, indent=1, ensure_ascii=False))
     return 0
@@ -183,6 +217,16 @@ def record_path(name: str, only: list[str] | None) -> Path:
     if not only:
         return SCORES / f"{name}.json"
     return SCORES / f"{name}@{hashlib.sha1(' '.join(sorted(only)).encode()).hexdigest()[:8]}.json"
+
+
+def _statuses(path: Path) -> dict[str, str]:
+    """Each mutant of a source file and mutmut's status for it."""
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.stats import status_by_exit_code
+
+    data = SourceFileMutationData(path=path)
+    data.load()
+    return {mutant: status_by_exit_code[code] for mutant, code in data.exit_code_by_key.items()}
 
 
 def _package_sources(config) -> list[Path]:  # type: ignore[no-untyped-def]
@@ -269,6 +313,7 @@ def merged_record(name: str) -> dict | None:
         "seconds": sum(record["seconds"] for record in used),
         "finished": max(record["finished"] for record in records),
         "missing": [path for path in sources if path not in per_file],
+        "rechecks": [record["recheck"] for record in records if "recheck" in record],
     }
 
 
@@ -304,6 +349,12 @@ def print_report(packages: list[str]) -> None:
     if total_scored:
         overall = 100 * total_detected / total_scored
         print(f"{'overall':<11} {'':>7} {total_detected:>7} {'':>8} {'':>8} {'':>6} {overall:>6.1f}%")
+    for name in packages:
+        summary = merged_record(name)
+        for recheck in summary["rechecks"] if summary else []:
+            again = recheck["tested"] - len(recheck["not_detected_again"])
+            tested = recheck["tested"]
+            print(f"{name}: recheck of {tested} detected mutants picked at random: {again} detected again")
     for name, survivors, eq in rows:
         left = [s for s in survivors if s["mutant"] not in eq]
         if left:
