@@ -53,14 +53,10 @@ class Usage:
 
     @classmethod
     def now(cls) -> Usage:
-        rss_kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/self/status").read_text().splitlines()
-            if line.startswith("VmRSS:")
-        )
+        rss_mb = process_rss_mb("self")
         tids = frozenset(os.listdir("/proc/self/task"))
         fds = frozenset((fd, target) for fd in os.listdir("/proc/self/fd") if (target := _target(fd)))
-        return cls(len(tids), len(fds), rss_kb / 1024, tids, fds)
+        return cls(len(tids), len(fds), rss_mb, tids, fds)
 
     def threads_since(self, baseline: Usage) -> int:
         """Threads alive now that were started after ``baseline``."""
@@ -85,6 +81,12 @@ class Usage:
 
     def __str__(self) -> str:
         return f"threads {self.threads}, fds {self.fds}, RSS {self.rss_mb:.1f} MB"
+
+
+def process_rss_mb(pid: int | str) -> float:
+    """A process's resident memory (``/proc/<pid>/status``), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) / 1024
 
 
 def _target(fd: str) -> str:
@@ -122,6 +124,14 @@ class Soak:
                 client.control.publish(stream, source)
             if provider == "tencent":
                 client.control.advance_clock(6)  # the 5 s push rule
+
+    def worker_rss(self) -> dict[str, float]:
+        """Each media worker's RSS (MB), by emulator and pid: the tasks run there, not in the server."""
+        rss = {}
+        for emulator, (provider, mode) in zip(self.emulators, self.clients, strict=True):
+            for pid in emulator.ctx.workers.pids() if emulator.ctx.workers is not None else ():
+                rss[f"{provider}-{mode} worker {pid}"] = process_rss_mb(pid)
+        return rss
 
     def close(self) -> None:
         for emulator in self.emulators:

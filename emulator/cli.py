@@ -130,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     import asyncio
 
     from emulator.config import SettingsError, load_settings
+    from emulator.eventloop import new_event_loop
     from emulator.logformat import configure_logging
 
     configure_logging(args.log_format, args.log_level, bodies=args.verbose)
@@ -156,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mix-emulator: {exc}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(_serve(settings))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(_serve(settings))
     except KeyboardInterrupt:
         pass
     except OSError as exc:  # the port is taken, the host is wrong ...

@@ -15,6 +15,7 @@ from emulator.config import Settings
 from emulator.context import EmulatorContext
 from emulator.control.routes import CTX
 from emulator.core.tasks import PipelineFactory
+from emulator.eventloop import new_event_loop
 
 START_TIMEOUT_S = 20.0
 GC_THRESHOLDS = (20_000, 50, 50)  # Python's default is (700, 10, 10)
@@ -88,7 +89,7 @@ class EmulatorThread:
     def __init__(self, settings: Settings, pipeline_factory: PipelineFactory | None = None) -> None:
         self.settings = settings
         self._factory = pipeline_factory
-        self._loop = asyncio.new_event_loop()
+        self._loop = new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mix-emulator", daemon=True)
         self.running: RunningEmulator | None = None
 

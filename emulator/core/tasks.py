@@ -307,7 +307,15 @@ class TaskManager:
         return latest
 
     def _on_stream_event(self, kind: str, stream: PublishedStream) -> None:
-        if kind == "unpublished":
+        # Kept only while a running task reads the stream (the idle rule asks): a suite publishing a new
+        # id per test must not grow this map.
+        if kind == "published":
+            self._unpublished_at.pop(stream.stream_id, None)
+        elif kind == "unpublished" and any(
+            layer.source == f"stream:{stream.stream_id}"
+            for t in self._active.values()
+            for layer in t.job.layers
+        ):
             self._unpublished_at[stream.stream_id] = self._clock.now()
 
     # ----- events
