@@ -121,6 +121,7 @@ async def _journal_middleware(request: web.Request, handler: Handler) -> web.Str
         body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         body = b"(body over the size limit)"
+    provider = _provider_of(request)
     entry = ctx.journal.record(
         time=ctx.clock.now(),
         provider=request.get(PROVIDER_KEY),
@@ -137,11 +138,8 @@ async def _journal_middleware(request: web.Request, handler: Handler) -> web.Str
         duration_ms=(time.perf_counter() - started) * 1000,
         fault=notes.fault,
         task=notes.task,
+        answer_code=None if provider is None else provider.answer_code,
     )
-    provider = _provider_of(request)
-    if provider is not None:
-        code, failed = provider.answer_code(entry.response)
-        entry.code, entry.error = code, entry.error or failed
     log_request(entry)
     return response
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import pickle
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -87,10 +88,13 @@ class Task:
     update_count: int = 0
     meta: dict[str, Any] = field(default_factory=dict)  # provider-specific (sessions, sequence, user...)
     pipeline: Pipeline | None = field(default=None, repr=False)  # None once stopped: all released
-    final_status: dict[str, Any] = field(default_factory=dict, repr=False)  # the pipeline's, when it stopped
     final_snapshot: bytes | None = field(default=None, repr=False)  # its last frame (PNG), recent tasks only
     all_lost_since: float | None = None
-    _job_view: tuple[MixJob, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    # The pipeline's last status (once stopped) and the job's view, pickled: a finished task's record lives
+    # for hundreds of tasks, and as a hundred small objects it would pin Python's object arenas after a
+    # reset let go of it (see core/journal.py).
+    _final_status: bytes = field(default=pickle.dumps({}), repr=False, compare=False)
+    _job_view: tuple[MixJob, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -103,8 +107,17 @@ class Task:
     def job_view(self) -> dict[str, Any]:
         """``job.to_dict()``, made once per job: the control API lists every task's job on every request."""
         if self._job_view is None or self._job_view[0] is not self.job:
-            self._job_view = (self.job, self.job.to_dict())
-        return self._job_view[1]
+            self._job_view = (self.job, pickle.dumps(self.job.to_dict(), pickle.HIGHEST_PROTOCOL))
+        return pickle.loads(self._job_view[1])
+
+    @property
+    def final_status(self) -> dict[str, Any]:
+        """The pipeline's status when it stopped (empty while it runs)."""
+        return pickle.loads(self._final_status)
+
+    @final_status.setter
+    def final_status(self, status: dict[str, Any]) -> None:
+        self._final_status = pickle.dumps(status, pickle.HIGHEST_PROTOCOL)
 
     def snapshot_png(self) -> bytes | None:
         """The latest composed frame as PNG; once stopped, the last one (None when it had none, or when
