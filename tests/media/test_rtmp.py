@@ -356,6 +356,37 @@ def test_tricklers_are_cut_off_and_a_real_publisher_gets_in(red_clip: Path) -> N
         asyncio.run(main(pool))
 
 
+@pytest.mark.e2e
+def test_the_push_helper_tries_again_when_refused(red_clip: Path) -> None:
+    """Every slot held by a publishing client: FFmpeg's client is refused, and `mix-emulator push` tries
+    again (backing off) until the slot is free, as an anchor's app does."""
+
+    async def main() -> None:
+        async with rtmp_server(max_connections=1, max_per_peer=1) as (server, hub, registry):
+            squatter = await asyncio.to_thread(_raw_client, server.port)
+            squatter.sendall(_command("connect", 1, {"app": "live"}) + _command("createStream", 2))
+            squatter.sendall(_command("publish", 3, "squat", "live", stream_id=1))
+            await wait_for(lambda: registry.get("squat") is not None, 3.0)  # established: never evicted
+            command = [sys.executable, "-m", "emulator", "push", str(red_clip)]
+            publisher = await asyncio.create_subprocess_exec(
+                *command,
+                f"rtmp://127.0.0.1:{server.port}/live/real",
+                "--until-stdin-closes",
+                stdin=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            try:
+                line = await asyncio.wait_for(publisher.stderr.readline(), 15)
+                assert b"trying again" in line, line  # refused at first
+                squatter.close()  # the slot frees
+                await wait_for(lambda: registry.get("real") is not None and hub.exists("real"), 15.0)
+            finally:
+                publisher.stdin.close()
+                await asyncio.wait_for(publisher.wait(), 15)
+
+    asyncio.run(main())
+
+
 def _command(name: str, txn: float, *args: object, stream_id: int = 0) -> bytes:
     message = chunks.Message(chunks.COMMAND_AMF0, stream_id, 0, amf0.encode(name, txn, None, *args))
     return chunks.ChunkWriter().encode(3, message)
