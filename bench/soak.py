@@ -10,8 +10,9 @@ the emulator clock, which the soak advances, and the other providers' signatures
 Each mix composes two published 160x90 10 fps inputs and runs until it has encoded a frame. The garbage
 collector is off while the cycles run (``--keep-gc`` leaves it on): what a stopped task holds must be
 released by the task itself. At the end every emulator is reset (which empties the request journal and the
-finished-task records, bounded but full by then) and the usage measured again. ``tests/test_soak.py`` runs
-the same cycles, fewer of them.
+finished-task records, bounded but full by then) and the usage measured again: the server process's, and
+the RSS of each media worker (the mixes run there: ``media_workers``, one process per core by default).
+``tests/test_soak.py`` runs the same cycles, fewer of them.
 """
 
 from __future__ import annotations
@@ -219,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="mix-soak-"))
     try:
         with soak_session(data_dir, keep_gc=args.keep_gc) as (soak, before):
-            print(f"before:           {before}", flush=True)
+            workers_before = soak.worker_rss()
+            print(f"before:           {before}; {len(workers_before)} media workers", flush=True)
             started = time.monotonic()
             soak.run(args.cycles, start=WARM_UP)
             soak.settle()
@@ -229,13 +231,17 @@ def main(argv: list[str] | None = None) -> int:
             hls = sum(1 for _ in data_dir.glob("*/hls/*"))
             soak.reset()
             after = Usage.settled(before)
+            workers_after = soak.worker_rss()
         print(f"after a reset:    {after}")
+        for name, rss in workers_after.items():
+            print(f"  {name}: RSS {workers_before.get(name, 0.0):.1f} -> {rss:.1f} MB")
+        worst = max((rss - workers_before.get(name, 0.0) for name, rss in workers_after.items()), default=0.0)
         print(
             f"{args.cycles} start/stop cycles in {wall:.1f} s ({args.cycles / wall:.1f}/s), "
             f"garbage collector {'on' if args.keep_gc else 'off'}; "
             f"change: threads {after.threads - before.threads:+d} ({after.threads_since(before)} new left), "
             f"fds {after.fds - before.fds:+d} ({after.fds_since(before)} new left), "
-            f"RSS {after.rss_mb - before.rss_mb:+.1f} MB; "
+            f"RSS {after.rss_mb - before.rss_mb:+.1f} MB (media workers: at most {worst:+.1f} MB each); "
             f"recordings kept {recordings}, HLS folders left {hls}"
         )
     finally:
