@@ -58,6 +58,7 @@ class EmulatorContext:
         in_process = _media_pipeline_factory(hub, outbound, settings.jitter_ms / 1000)
         workers = None
         if pipeline_factory is None and settings.worker_count() > 0:
+            from emulator.core.memory import tune_for_a_server_without_media
             from emulator.workers import WorkerPool
 
             workers = WorkerPool(
@@ -68,6 +69,7 @@ class EmulatorContext:
                 jitter=settings.jitter_ms / 1000,
                 outbound_allow=list(settings.outbound_allow),
             )
+            tune_for_a_server_without_media()  # the frames are made in the workers (core/memory.py)
         factory = pipeline_factory or (workers.factory if workers is not None else in_process)
         tasks = TaskManager(
             clock,
