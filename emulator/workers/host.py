@@ -183,22 +183,20 @@ class WorkerHost:
     def serve(self) -> None:
         status = threading.Thread(target=self._send_status, name="worker status", daemon=True)
         status.start()
-        while True:
-            message = self._channel.receive()
-            if message is None:
-                break
-            head, body = message
-            if isinstance(head, int):
-                self._hub.feed(head, body)  # type: ignore[arg-type]
-                continue
-            if head == "shutdown":
-                break
-            try:
-                getattr(self, f"_on_{head}")(*body)
-            except Exception:
-                log.exception("media worker: handling %s", head)
+        while (message := self._channel.receive()) is not None and message[0] != "shutdown":
+            self._handle(*message)
+            del message  # not held while the next one is awaited
         self._shutdown()
         status.join(STATUS_EVERY_S * 10)
+
+    def _handle(self, head: str | int, body: Any) -> None:
+        if isinstance(head, int):
+            self._hub.feed(head, body)
+            return
+        try:
+            getattr(self, f"_on_{head}")(*body)
+        except Exception:
+            log.exception("media worker: handling %s", head)
 
     # ----- messages from the server
     def _on_start(self, task_id: str, job: dict[str, Any], options: dict[str, Any], resolved: dict) -> None:
@@ -291,13 +289,17 @@ class WorkerHost:
 
     def _send_status(self) -> None:
         while not self._done.wait(STATUS_EVERY_S):
-            with self._lock:
-                pipelines = list(self._pipelines.items())
-            for task_id, pipeline in pipelines:
-                try:
-                    self._channel.send("status", task_id, pipeline.status(), pipeline.sound_levels())
-                except Exception:  # a status read must never end the worker's reports
-                    log.exception("media worker: status of %s", task_id)
+            self._send_statuses()
+
+    def _send_statuses(self) -> None:
+        """Every task's status, once (a function of its own: no stopped pipeline is held while waiting)."""
+        with self._lock:
+            pipelines = list(self._pipelines.items())
+        for task_id, pipeline in pipelines:
+            try:
+                self._channel.send("status", task_id, pipeline.status(), pipeline.sound_levels())
+            except Exception:  # a status read must never end the worker's reports
+                log.exception("media worker: status of %s", task_id)
 
     def _shutdown(self) -> None:
         self._done.set()

@@ -234,21 +234,21 @@ class _Worker:
 
     # ----- the reading thread
     def _read(self) -> None:
-        while True:
-            message = self.channel.receive()
-            if message is None:
-                break
-            head, body = message
-            try:
-                if isinstance(head, int):
-                    publisher = self._publishers.get(head)
-                    if publisher is not None:
-                        publisher.write(body)
-                else:
-                    getattr(self, f"_on_{head}")(*body)
-            except Exception:
-                log.exception("media worker %d: handling %s", self.index, head)
+        while (message := self.channel.receive()) is not None:
+            self._handle(*message)
+            del message  # not held while the next one is awaited (a stopped task's last status and frame)
         self._ended()
+
+    def _handle(self, head: str | int, body: Any) -> None:
+        try:
+            if isinstance(head, int):
+                publisher = self._publishers.get(head)
+                if publisher is not None:
+                    publisher.write(body)
+            else:
+                getattr(self, f"_on_{head}")(*body)
+        except Exception:
+            log.exception("media worker %d: handling %s", self.index, head)
 
     def _task(self, task_id: str) -> RemotePipeline | None:
         with self.lock:
@@ -463,14 +463,20 @@ class WorkerPool:
     def _refresh(self) -> None:
         offset = 0.0
         while not self._closed.wait(REFRESH_S):
-            with self._lock:
-                workers = [w for w in self._workers if w is not None]
-            if self._clock.offset != offset:
-                offset = self._clock.offset
-                for worker in workers:
-                    worker.send("clock", offset)
+            offset = self._refresh_once(offset)
+
+    def _refresh_once(self, offset: float) -> float:
+        """Send the clock's offset if it moved and each task's changed resolutions; a function of its own
+        so that nothing of the last task looked at is held while the refresher waits."""
+        with self._lock:
+            workers = [w for w in self._workers if w is not None]
+        if self._clock.offset != offset:
+            offset = self._clock.offset
             for worker in workers:
-                with worker.lock:
-                    tasks = list(worker.tasks.values())
-                for pipeline in tasks:
-                    pipeline.refresh(self._resolver)
+                worker.send("clock", offset)
+        for worker in workers:
+            with worker.lock:
+                tasks = list(worker.tasks.values())
+            for pipeline in tasks:
+                pipeline.refresh(self._resolver)
+        return offset
