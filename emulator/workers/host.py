@@ -27,7 +27,7 @@ from typing import Any
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, ResolvedSource
-from emulator.core.memory import release_free_memory
+from emulator.core.memory import release_free_memory, tune_for_a_media_worker
 from emulator.core.outbound import OutboundPolicy
 from emulator.workers.channel import Channel
 
@@ -328,6 +328,7 @@ def _process_stats(tasks: int) -> dict[str, Any]:
 
 def worker_main(conn: Connection, log_level: int) -> None:
     """The worker process's entry point (``python -m emulator.workers``, started by pool.py)."""
+    tune_for_a_media_worker()
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
     channel = Channel(conn)
     try:
