@@ -35,7 +35,7 @@ from emulator.server import EmulatorThread
 PROVIDERS = ("zego", "tencent", "volcengine")
 MODES = ("realtime", "fast")
 INPUTS = ("soak_a", "soak_b")
-FRAME_WAIT_S = 20.0
+FRAME_WAIT_S = 60.0  # a worker imports the media engine at its first task: 12 at once took 20 s on a busy VM
 SETTLE_S = 15.0  # the longest the stopped tasks may take to close their files at the end
 WARM_UP = 6  # cycles (and one burst of concurrent stops) before the baseline: imports, pools, caches
 
