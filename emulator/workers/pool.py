@@ -428,7 +428,7 @@ class WorkerPool:
     def pids(self) -> list[int]:
         """The process ids of the workers started (the soak measures their memory)."""
         with self._lock:
-            return [w.process.pid for w in self._workers if w is not None and w.process.pid is not None]
+            return [w.process.pid for w in self._workers if w is not None]
 
     def close(self, timeout: float = 10.0) -> None:
         """End every worker (blocking: call off the event loop, after the tasks were stopped)."""
