@@ -32,7 +32,7 @@ class MixService:
     def start(self, req: StartRequest, app_id: str, meta: dict[str, Any] | None = None) -> Task:
         """Start a mix, or update the running one of the session; raises TencentError."""
         session = self.sessions.for_start(req.session_id, req.output_id)
-        own_task = session.task.id if session is not None else None
+        own_task = session.task_id if session is not None else None
         if session is None:
             self._check_output_free(req)
         self._check_streams(req, same_app=str(req.app_id) == app_id, own_task=own_task)
@@ -46,7 +46,7 @@ class MixService:
             **(meta or {}),
         }
         if session is not None:
-            task = self.ctx.tasks.update(session.task.id, job)
+            task = self.ctx.tasks.update(session.task_id, job)
             task.meta.update(info)
             return task
         try:
@@ -63,9 +63,11 @@ class MixService:
 
     def cancel(self, req: CancelRequest) -> Task:
         session = self.sessions.for_cancel(req.session_id, req.output_id)
-        self.ctx.tasks.stop(session.task.id)
+        task = session.task
+        assert task is not None  # for_cancel gives a running session, which holds its task
+        self.ctx.tasks.stop(task.id)
         self.sessions.cancelled(session)
-        return session.task
+        return task
 
     # ----- checks against the emulator's state
     def _check_output_free(self, req: StartRequest) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.clock import EmulatorClock
-from emulator.core.tasks import Task
+from emulator.core.tasks import Task, TaskState
 from emulator.providers.tencent.errors import TencentError
 
 CANCEL_AFTER_S = 5.0
@@ -30,14 +30,34 @@ class Session:
     output_id: str
     app_id: str
     started_at: float  # emulator clock, the first start (updates do not move it)
-    task: Task
+    task: Task | None  # None once its task has finished and the store settled it (see ``settle``)
     cancelled_at: float | None = None
+    task_id: str = ""
+    ended: tuple[str, int] | None = None  # the finished task's state and update count, once settled
+
+    def __post_init__(self) -> None:
+        self.task_id = self.task_id or (self.task.id if self.task is not None else "")
 
     @property
     def running(self) -> bool:
-        return self.cancelled_at is None and self.task.state.active
+        return self.cancelled_at is None and self.task is not None and self.task.state.active
+
+    def settle(self) -> bool:
+        """Let go of a finished task, keeping what the session view shows of it. Finished sessions are
+        remembered by the ten thousand (for -30300), far longer than the TaskManager keeps a task: a
+        whole task each (its job, status and last frame) would be tens of MB."""
+        task = self.task
+        if task is None or task.state.active or task.state is TaskState.STOPPING:
+            return task is None
+        self.ended = (task.state.value, task.update_count)
+        self.task = None
+        return True
 
     def to_dict(self) -> dict[str, Any]:
+        if self.task is not None:
+            state, updates = self.task.state.value, self.task.update_count
+        else:
+            state, updates = self.ended or ("", 0)
         return {
             "session_id": self.session_id,
             "output_stream_id": self.output_id,
@@ -45,9 +65,9 @@ class Session:
             "started_at": self.started_at,
             "cancelled_at": self.cancelled_at,
             "running": self.running,
-            "task_id": self.task.id,
-            "task_state": self.task.state.value,
-            "update_count": self.task.update_count,
+            "task_id": self.task_id,
+            "task_state": state,
+            "update_count": updates,
         }
 
 
@@ -55,6 +75,7 @@ class SessionStore:
     def __init__(self, clock: EmulatorClock) -> None:
         self._clock = clock
         self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._holding: dict[str, Session] = {}  # sessions still holding their task
 
     def get(self, session_id: str) -> Session | None:
         return self._sessions.get(session_id)
@@ -81,9 +102,11 @@ class SessionStore:
         return None
 
     def add(self, session_id: str, output_id: str, app_id: str, task: Task) -> Session:
+        self._settle()
         session = Session(session_id, output_id, app_id, self._clock.now(), task)
         self._sessions.pop(session_id, None)
         self._sessions[session_id] = session
+        self._holding[session_id] = session
         self._forget_oldest()
         return session
 
@@ -115,11 +138,19 @@ class SessionStore:
 
     def clear(self) -> None:
         self._sessions.clear()
+        self._holding.clear()
+
+    def _settle(self) -> None:
+        """Sessions whose task has finished let go of it (each start looks: what it holds stays bounded by
+        the mixes that ran since the last start)."""
+        for session_id in [sid for sid, session in self._holding.items() if session.settle()]:
+            del self._holding[session_id]
 
     def _forget_oldest(self) -> None:
         if len(self._sessions) <= MAX_KEPT:
             return
         for session_id in [s.session_id for s in self._sessions.values() if not s.running]:
             del self._sessions[session_id]
+            self._holding.pop(session_id, None)
             if len(self._sessions) <= MAX_KEPT:
                 return

@@ -165,3 +165,25 @@ def test_when_every_session_runs_none_is_forgotten(store: SessionStore) -> None:
     for i in range(10_002):
         store.add(f"s{i}", "o", "1", task(f"s{i}"))
     assert len(store.list()) == 10_002
+
+
+def test_a_finished_session_lets_go_of_its_task_at_the_next_start_and_keeps_its_view(
+    store: SessionStore,
+) -> None:
+    ended, stopping, running = task("a"), task("b"), task("c")
+    for name, each in (("a", ended), ("b", stopping), ("c", running)):
+        store.add(name, f"out-{name}", "1252500000", each)
+    ended.update_count = 3
+    ended.state, stopping.state = TaskState.ENDED, TaskState.STOPPING
+    before = store.get("a").to_dict()  # type: ignore[union-attr]
+    store.add("d", "out-d", "1252500000", task("d"))  # a start settles what finished
+    assert store.get("a").task is None  # type: ignore[union-attr]
+    assert store.get("a").to_dict() == before == {**before, "task_state": "ended", "update_count": 3}  # type: ignore[union-attr]
+    # A stopping task may still end otherwise (failed): held until it has finished; a running one is held.
+    assert store.get("b").task is stopping and store.get("c").task is running  # type: ignore[union-attr]
+    stopping.state = TaskState.FAILED
+    store.add("e", "out-e", "1252500000", task("e"))
+    assert store.get("b").task is None  # type: ignore[union-attr]
+    assert store.get("b").to_dict()["task_state"] == "failed"  # type: ignore[union-attr]
+    assert store.get("b").to_dict()["task_id"] == "tencent:b"  # type: ignore[union-attr]
+    assert not store.get("b").running  # type: ignore[union-attr]
