@@ -89,7 +89,12 @@ def test_the_task_fields() -> None:
         )
     )
     spec = start.spec
-    assert (spec.task_id, spec.room_id, spec.sequence, spec.background_color) == ("task.1", "room", 3, "#ffffff")
+    assert (spec.task_id, spec.room_id, spec.sequence, spec.background_color) == (
+        "task.1",
+        "room",
+        3,
+        "#ffffff",
+    )
     assert (spec.background_image, spec.user_data, spec.sound_level, spec.bypass) == (
         "preset-id://bg",
         b"plain text",
@@ -102,7 +107,13 @@ def test_the_task_fields() -> None:
 
 @pytest.mark.parametrize(
     ("value", "color"),
-    [(0, "#000000"), (0xFF000000, "#ff0000"), (0x00FF00FF, "#00ff00"), (0x000001FF, "#000001"), (255, "#000000")],
+    [
+        (0, "#000000"),
+        (0xFF000000, "#ff0000"),
+        (0x00FF00FF, "#00ff00"),
+        (0x000001FF, "#000001"),
+        (255, "#000000"),
+    ],
 )
 def test_output_bg_color_is_decimal_rrggbbxx(value: int, color: str) -> None:
     assert parse_legacy_start(body(output_bg_color=value)).spec.background_color == color
@@ -148,12 +159,21 @@ def test_the_task_id_defaults_to_the_first_outputs_name() -> None:
         ({"id_name": None}, (INPUT_ERROR, "id_name is required")),
         ({"id_name": "u" * 257}, (INPUT_ERROR, "id_name is longer than 256 characters")),
         ({"task_id": "t" * 257}, (INPUT_ERROR, "task_id is longer than 256 characters")),
-        ({"task_id": "a b"}, (BAD_PARAM, "task_id may only hold letters, digits and ~!@$%^&*()_+=-`;',.<> (1-256)")),
+        (
+            {"task_id": "a b"},
+            (BAD_PARAM, "task_id may only hold letters, digits and ~!@$%^&*()_+=-`;',.<> (1-256)"),
+        ),
         ({"live_channel": "r" * 257}, (BAD_PARAM, "live_channel is longer than 256 characters")),
         ({"seq": -1}, (BAD_PARAM, f"seq must be in [0, {2**63 - 1}], got -1")),
-        ({"output_bg_color": 2**32}, (BAD_PARAM, f"output_bg_color must be in [0, {2**32 - 1}], got {2**32}")),
+        (
+            {"output_bg_color": 2**32},
+            (BAD_PARAM, f"output_bg_color must be in [0, {2**32 - 1}], got {2**32}"),
+        ),
         ({"output_bg_image": "rtmp://h/x"}, (IMAGE_PROTOCOL, "output_bg_image 'rtmp://h/x'")),
-        ({"output_bg_image": "http://h/" + "a" * 2040}, (BAD_PARAM, "output_bg_image is longer than 2048 characters")),
+        (
+            {"output_bg_image": "http://h/" + "a" * 2040},
+            (BAD_PARAM, "output_bg_image is longer than 2048 characters"),
+        ),
         ({"userdata": "u" * 1001}, (BAD_PARAM, "userdata is longer than 1000 characters")),
         ({"with_sound_level": 2}, (BAD_PARAM, "with_sound_level must be in [0, 1], got 2")),
         ({"extra_params": [{"key": 1}]}, (EXPARA_ERROR, "extra_params[0] must be {key, value} strings")),
@@ -173,7 +193,13 @@ def test_task_fields_refused(fields: dict[str, Any], error: tuple[int, str]) -> 
 
 def test_limits_accepted_at_their_top() -> None:
     spec = parse_legacy_start(
-        body(id_name="u" * 256, live_channel="r" * 256, userdata="d" * 1000, biztype="b" * 16, version=2**32 - 1)
+        body(
+            id_name="u" * 256,
+            live_channel="r" * 256,
+            userdata="d" * 1000,
+            biztype="b" * 16,
+            version=2**32 - 1,
+        )
     ).spec
     assert (len(spec.user_id), len(spec.room_id), spec.user_data) == (256, 256, b"d" * 1000)
     assert parse_legacy_start(body(output_bg_color=2**32 - 1)).spec.background_color == "#ffffff"
@@ -189,7 +215,9 @@ def test_the_appid_is_a_uint64() -> None:
 
 def test_watermark() -> None:
     mark = {"image": "http://h/logo.png", "rect": {"left": 2, "top": 4, "right": 10, "bottom": 12}}
-    assert parse_legacy_start(body(watermark=mark)).spec.watermark == Watermark("http://h/logo.png", Box(2, 4, 10, 12))
+    assert parse_legacy_start(body(watermark=mark)).spec.watermark == Watermark(
+        "http://h/logo.png", Box(2, 4, 10, 12)
+    )
     assert parse_legacy_start(body(watermark=None)).spec.watermark is None
 
 
@@ -197,8 +225,14 @@ def test_watermark() -> None:
     ("mark", "error"),
     [
         ({"rect": {"right": 2, "bottom": 2}}, (WATERMARK_EMPTY, "watermark.image")),
-        ({"image": "http://h/a", "rect": {"right": 3002, "bottom": 2}}, (WATERMARK_WRONG, "watermark.rect.right must be in [0, 3000], got 3002")),
-        ({"image": "http://h/a", "rect": {"left": -2, "right": 2, "bottom": 2}}, (WATERMARK_WRONG, "watermark.rect.left must be in [0, 3000], got -2")),
+        (
+            {"image": "http://h/a", "rect": {"right": 3002, "bottom": 2}},
+            (WATERMARK_WRONG, "watermark.rect.right must be in [0, 3000], got 3002"),
+        ),
+        (
+            {"image": "http://h/a", "rect": {"left": -2, "right": 2, "bottom": 2}},
+            (WATERMARK_WRONG, "watermark.rect.left must be in [0, 3000], got -2"),
+        ),
         ({"image": "http://h/a", "rect": {}}, (WATERMARK_WRONG, "watermark.rect is empty")),
     ],
 )
@@ -216,7 +250,9 @@ def test_stream_id_wins_over_url() -> None:
     assert item.stream_url is None
 
 
-@pytest.mark.parametrize("url", ["rtmp://h/live/x", "http://h/live/x.flv", "https://h/x.flv", "avertp://h/live/x"])
+@pytest.mark.parametrize(
+    "url", ["rtmp://h/live/x", "http://h/live/x.flv", "https://h/x.flv", "avertp://h/live/x"]
+)
 def test_input_urls_of_the_four_schemes(url: str) -> None:
     [item] = parse_legacy_start(body(In={"stream_id": "", "url": url})).spec.inputs
     assert (item.stream_id, item.stream_url) == (None, url)
@@ -239,17 +275,42 @@ def test_input_values() -> None:
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"stream_id": "a.b"}, (INPUT_ERROR, "MixInput[0].stream_id 'a.b' may only hold digits, letters, '-' and '_' (1-256)")),
+        (
+            {"stream_id": "a.b"},
+            (INPUT_ERROR, "MixInput[0].stream_id 'a.b' may only hold digits, letters, '-' and '_' (1-256)"),
+        ),
         ({"stream_id": "s" * 257}, (INPUT_ERROR, "MixInput[0].stream_id is longer than 256 characters")),
-        ({"stream_id": None, "url": "ftp://h/x"}, (INPUT_FORMAT, "MixInput[0].url 'ftp://h/x' must be an rtmp or http or https or avertp URL")),
-        ({"stream_id": None, "url": "rtmp://h/" + "x" * 2040}, (INPUT_ERROR, "MixInput[0].url is longer than 2048 characters")),
+        (
+            {"stream_id": None, "url": "ftp://h/x"},
+            (INPUT_FORMAT, "MixInput[0].url 'ftp://h/x' must be an rtmp or http or https or avertp URL"),
+        ),
+        (
+            {"stream_id": None, "url": "rtmp://h/" + "x" * 2040},
+            (INPUT_ERROR, "MixInput[0].url is longer than 2048 characters"),
+        ),
         ({"stream_id": None}, (INPUT_ERROR, "MixInput[0].stream_id or MixInput[0].url is required")),
         ({"rect": None}, (INPUT_ERROR, "MixInput[0].rect is required")),
-        ({"rect": {"right": 3001, "bottom": 2}}, (INPUT_ERROR, "MixInput[0].rect.right must be in [0, 3000], got 3001")),
-        ({"rect": {"left": 5, "right": 5, "bottom": 2}}, (INPUT_ERROR, "MixInput[0].rect needs Right > Left and Bottom > Top, got (left 5, top 0, right 5, bottom 2)")),
-        ({"rect": {"right": 2, "bottom": 2, "layer": 2**32}}, (INPUT_ERROR, f"MixInput[0].rect.layer must be in [0, {2**32 - 1}], got {2**32}")),
+        (
+            {"rect": {"right": 3001, "bottom": 2}},
+            (INPUT_ERROR, "MixInput[0].rect.right must be in [0, 3000], got 3001"),
+        ),
+        (
+            {"rect": {"left": 5, "right": 5, "bottom": 2}},
+            (
+                INPUT_ERROR,
+                "MixInput[0].rect needs Right > Left and Bottom > Top, got "
+                "(left 5, top 0, right 5, bottom 2)",
+            ),
+        ),
+        (
+            {"rect": {"right": 2, "bottom": 2, "layer": 2**32}},
+            (INPUT_ERROR, f"MixInput[0].rect.layer must be in [0, {2**32 - 1}], got {2**32}"),
+        ),
         ({"content_control": 3}, (INPUT_ERROR, "MixInput[0].content_control must be in [0, 2], got 3")),
-        ({"sound_level_id": -1}, (INPUT_ERROR, f"MixInput[0].sound_level_id must be in [0, {2**32 - 1}], got -1")),
+        (
+            {"sound_level_id": -1},
+            (INPUT_ERROR, f"MixInput[0].sound_level_id must be in [0, {2**32 - 1}], got -1"),
+        ),
         ({"render_mode": 2}, (INPUT_ERROR, "MixInput[0].render_mode must be in [0, 1], got 2")),
     ],
 )
@@ -320,7 +381,9 @@ def test_output_values() -> None:
         ({"encode_mode": None, "encode_qua": None}, None, 1_000_000),  # the PHP sample's nulls
     ],
 )
-def test_encode_mode_1_is_constant_quality(fields: dict[str, Any], crf: int | None, bitrate: int | None) -> None:
+def test_encode_mode_1_is_constant_quality(
+    fields: dict[str, Any], crf: int | None, bitrate: int | None
+) -> None:
     [out] = parse_legacy_start(body(Out=fields)).spec.outputs
     assert (out.crf, out.bitrate) == (crf, bitrate)
 
@@ -339,10 +402,19 @@ def test_audio_channel_cnt_of_the_task_and_of_an_output(task: Any, output: Any, 
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"stream_id": "a.b"}, (OUTPUT_ERROR, "MixOutput[0].stream_id 'a.b' may only hold digits, letters, '-' and '_' (1-256)")),
+        (
+            {"stream_id": "a.b"},
+            (OUTPUT_ERROR, "MixOutput[0].stream_id 'a.b' may only hold digits, letters, '-' and '_' (1-256)"),
+        ),
         ({"stream_id": "o" * 257}, (OUTPUT_ERROR, "MixOutput[0].stream_id is longer than 256 characters")),
-        ({"stream_id": None, "mixurl": "http://cdn/x"}, (OUTPUT_FORMAT, "MixOutput[0].mixurl 'http://cdn/x' must be an rtmp or avertp URL")),
-        ({"stream_id": None, "mixurl": "rtmp://h/" + "x" * 2040}, (OUTPUT_ERROR, "MixOutput[0].mixurl is longer than 2048 characters")),
+        (
+            {"stream_id": None, "mixurl": "http://cdn/x"},
+            (OUTPUT_FORMAT, "MixOutput[0].mixurl 'http://cdn/x' must be an rtmp or avertp URL"),
+        ),
+        (
+            {"stream_id": None, "mixurl": "rtmp://h/" + "x" * 2040},
+            (OUTPUT_ERROR, "MixOutput[0].mixurl is longer than 2048 characters"),
+        ),
         ({"stream_id": None}, (OUTPUT_ERROR, "MixOutput[0].stream_id or MixOutput[0].mixurl is required")),
         ({"width": 3002}, (WIDTH_RANGE, "MixOutput[0].width is 3002")),
         ({"height": -2}, (WIDTH_RANGE, "MixOutput[0].height is -2")),
@@ -350,13 +422,28 @@ def test_audio_channel_cnt_of_the_task_and_of_an_output(task: Any, output: Any, 
         ({"height": 181}, (OUTPUT_ERROR, "MixOutput[0].height must be even, got 181")),
         ({"width": "x"}, (START_PARSE, "MixOutput[0].width must be an integer")),
         ({"fps": 61}, (OUTPUT_ERROR, "MixOutput[0].fps must be in [0, 60], got 61")),
-        ({"bitrate": 10_000_001}, (OUTPUT_ERROR, "MixOutput[0].bitrate must be in [0, 10000000], got 10000001")),
+        (
+            {"bitrate": 10_000_001},
+            (OUTPUT_ERROR, "MixOutput[0].bitrate must be in [0, 10000000], got 10000001"),
+        ),
         ({"encode_mode": 2}, (OUTPUT_ERROR, "MixOutput[0].encode_mode must be in [0, 1], got 2")),
-        ({"encode_mode": 1, "encode_qua": 52}, (OUTPUT_ERROR, "MixOutput[0].encode_qua must be in [0, 51], got 52")),
+        (
+            {"encode_mode": 1, "encode_qua": 52},
+            (OUTPUT_ERROR, "MixOutput[0].encode_qua must be in [0, 51], got 52"),
+        ),
         ({"audio_enc_id": 3}, (OUTPUT_ERROR, "MixOutput[0].audio_enc_id must be in [0, 2], got 3")),
-        ({"audio_bitrate": 9_999}, (OUTPUT_ERROR, "MixOutput[0].audio_bitrate must be in [10000, 192000], got 9999")),
-        ({"audio_bitrate": 1}, (OUTPUT_ERROR, "MixOutput[0].audio_bitrate must be in [10000, 192000], got 1")),
-        ({"audio_bitrate": 192_001}, (OUTPUT_ERROR, "MixOutput[0].audio_bitrate must be in [0, 192000], got 192001")),
+        (
+            {"audio_bitrate": 9_999},
+            (OUTPUT_ERROR, "MixOutput[0].audio_bitrate must be in [10000, 192000], got 9999"),
+        ),
+        (
+            {"audio_bitrate": 1},
+            (OUTPUT_ERROR, "MixOutput[0].audio_bitrate must be in [10000, 192000], got 1"),
+        ),
+        (
+            {"audio_bitrate": 192_001},
+            (OUTPUT_ERROR, "MixOutput[0].audio_bitrate must be in [0, 192000], got 192001"),
+        ),
         ({"audio_channel_cnt": 3}, (OUTPUT_ERROR, "MixOutput[0].audio_channel_cnt must be in [0, 2], got 3")),
     ],
 )

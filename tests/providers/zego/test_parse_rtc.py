@@ -115,16 +115,22 @@ def test_the_task_fields() -> None:
     [
         ({"TaskId": None}, (BAD_PARAM, "TaskId is required")),
         ({"TaskId": ""}, (BAD_PARAM, "TaskId is required")),
-        ({"TaskId": "a b"}, (BAD_PARAM, "TaskId may only hold letters, digits and ~!@$%^&*()_+=-`;',.<> (1-256)")),
+        (
+            {"TaskId": "a b"},
+            (BAD_PARAM, "TaskId may only hold letters, digits and ~!@$%^&*()_+=-`;',.<> (1-256)"),
+        ),
         ({"TaskId": "a" * 257}, (BAD_PARAM, "TaskId is longer than 256 characters")),
         ({"TaskId": 5}, (START_PARSE, "TaskId must be a string")),
         ({"UserId": None}, (BAD_PARAM, "UserId is required")),
         ({"UserId": "u" * 257}, (BAD_PARAM, "UserId is longer than 256 characters")),
         ({"RoomId": "r" * 257}, (BAD_PARAM, "RoomId is longer than 256 characters")),
         ({"Sequence": -1}, (BAD_PARAM, f"Sequence must be in [0, {2**63 - 1}], got -1")),
-        ({"BackGroundColorHex": "#ffffff"}, (BAD_PARAM, "BackGroundColorHex '#ffffff' must look like 0xRRGGBBAA")),
+        (
+            {"BackGroundColorHex": "#ffffff"},
+            (BAD_PARAM, "BackGroundColorHex '#ffffff' must look like 0xRRGGBBAA"),
+        ),
         ({"BackgroundImage": "rtmp://h/x"}, (IMAGE_PROTOCOL, "BackgroundImage 'rtmp://h/x'")),
-        ({"SoundLevel": 2}, (BAD_PARAM, f"SoundLevel must be in [0, 1], got 2")),
+        ({"SoundLevel": 2}, (BAD_PARAM, "SoundLevel must be in [0, 1], got 2")),
         ({"ByPass": 2}, (BAD_PARAM, "ByPass must be in [0, 1], got 2")),
         ({"AlignmentType": 3}, (BAD_PARAM, "AlignmentType must be in [0, 2], got 3")),
         ({"RecvBufferLevel": 4001}, (BAD_PARAM, "RecvBufferLevel must be in [0, 4000], got 4001")),
@@ -156,9 +162,14 @@ def test_user_data_is_base64_of_at_most_4000_bytes() -> None:
 
 def test_the_watermark_reads_rect_info() -> None:
     mark = {"Image": "http://h/logo.png", "RectInfo": {"Left": 2, "Top": 4, "Right": 10, "Bottom": 12}}
-    assert parse_start_mix(body(START, WaterMark=mark)).watermark == Watermark("http://h/logo.png", Box(2, 4, 10, 12))
+    assert parse_start_mix(body(START, WaterMark=mark)).watermark == Watermark(
+        "http://h/logo.png", Box(2, 4, 10, 12)
+    )
     mark["RectInfo"]["Right"] = 3001
-    assert start_error(WaterMark=mark) == (BAD_PARAM, "WaterMark.RectInfo.Right must be in [0, 3000], got 3001")
+    assert start_error(WaterMark=mark) == (
+        BAD_PARAM,
+        "WaterMark.RectInfo.Right must be in [0, 3000], got 3001",
+    )
 
 
 # ----- StartMix: inputs
@@ -175,18 +186,33 @@ def test_stream_url_wins_over_stream_id() -> None:
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"StreamId": "a.b"}, (BAD_PARAM, "MixInput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)")),
+        (
+            {"StreamId": "a.b"},
+            (BAD_PARAM, "MixInput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)"),
+        ),
         ({"StreamId": "s" * 257}, (BAD_PARAM, "MixInput[0].StreamId is longer than 256 characters")),
-        ({"StreamUrl": "srt://h/x"}, (INPUT_FORMAT, "MixInput[0].StreamUrl 'srt://h/x' must be an rtmp or http or https URL")),
-        ({"StreamUrl": "rtmp://h/" + "x" * 2040}, (BAD_PARAM, "MixInput[0].StreamUrl is longer than 2048 characters")),
+        (
+            {"StreamUrl": "srt://h/x"},
+            (INPUT_FORMAT, "MixInput[0].StreamUrl 'srt://h/x' must be an rtmp or http or https URL"),
+        ),
+        (
+            {"StreamUrl": "rtmp://h/" + "x" * 2040},
+            (BAD_PARAM, "MixInput[0].StreamUrl is longer than 2048 characters"),
+        ),
         ({"StreamId": None}, (BAD_PARAM, "MixInput[0].StreamId or MixInput[0].StreamUrl is required")),
         ({"StreamId": ""}, (BAD_PARAM, "MixInput[0].StreamId or MixInput[0].StreamUrl is required")),
         ({"ContentControl": 3}, (BAD_PARAM, "MixInput[0].ContentControl must be in [0, 2], got 3")),
         ({"Volume": 201}, (BAD_PARAM, "MixInput[0].Volume must be in [0, 200], got 201")),
-        ({"SoundLevelId": 2**32}, (BAD_PARAM, f"MixInput[0].SoundLevelId must be in [0, {2**32 - 1}], got {2**32}")),
+        (
+            {"SoundLevelId": 2**32},
+            (BAD_PARAM, f"MixInput[0].SoundLevelId must be in [0, {2**32 - 1}], got {2**32}"),
+        ),
         ({"RenderMode": 2}, (BAD_PARAM, "MixInput[0].RenderMode must be in [0, 1], got 2")),
         ({"Image": {"Url": "ftp://h/a"}}, (IMAGE_PROTOCOL, "MixInput[0].Image.Url 'ftp://h/a'")),
-        ({"Image": {"Url": "http://h/a", "DisplayMode": 3}}, (BAD_PARAM, "MixInput[0].Image.DisplayMode must be in [0, 2], got 3")),
+        (
+            {"Image": {"Url": "http://h/a", "DisplayMode": 3}},
+            (BAD_PARAM, "MixInput[0].Image.DisplayMode must be in [0, 2], got 3"),
+        ),
         ({"RectInfo": [1]}, (START_PARSE, "MixInput[0].RectInfo must be a JSON object")),
     ],
 )
@@ -203,7 +229,12 @@ def test_an_input_of_a_256_character_id_or_a_2048_character_url() -> None:
 def test_an_image_alone_is_an_input() -> None:
     image = {"Url": "http://h/a.png", "DisplayMode": 2}
     [item] = parse_start_mix(body(START, In={"StreamId": None, "Image": image})).inputs
-    assert (item.stream_id, item.stream_url, item.image_url, item.image_mode) == (None, None, "http://h/a.png", 2)
+    assert (item.stream_id, item.stream_url, item.image_url, item.image_mode) == (
+        None,
+        None,
+        "http://h/a.png",
+        2,
+    )
     assert item.key == "image:http://h/a.png"
     [item] = parse_start_mix(body(START, In={"Image": {"Url": "https://h/b.png"}})).inputs
     assert (item.stream_id, item.image_url, item.image_mode) == ("in1", "https://h/b.png", 0)
@@ -216,7 +247,13 @@ def test_an_image_without_url_does_not_stand_for_a_stream() -> None:
 
 def test_input_values_at_the_top_of_their_ranges() -> None:
     rect = {"Left": 10, "Top": 20, "Right": 3000, "Bottom": 3000, "Layer": 2**32 - 1, "CornerRadius": 3000}
-    fields = {"RectInfo": rect, "ContentControl": 2, "Volume": 200, "SoundLevelId": 2**32 - 1, "RenderMode": 1}
+    fields = {
+        "RectInfo": rect,
+        "ContentControl": 2,
+        "Volume": 200,
+        "SoundLevelId": 2**32 - 1,
+        "RenderMode": 1,
+    }
     outputs = [{"StreamId": "o", "Width": 3000, "Height": 3000}]
     [item] = parse_start_mix(body(START, In=fields, MixOutput=outputs)).inputs
     assert (item.box, item.layer, item.corner_radius) == (Box(10, 20, 3000, 3000), 2**32 - 1, 3000)
@@ -238,7 +275,11 @@ def test_input_values_at_the_bottom_of_their_ranges() -> None:
         ({"Bottom": 3001}, "MixInput[0].RectInfo.Bottom must be in [0, 3000], got 3001"),
         ({"Layer": 2**32}, f"MixInput[0].RectInfo.Layer must be in [0, {2**32 - 1}], got {2**32}"),
         ({"CornerRadius": 3001}, "MixInput[0].RectInfo.CornerRadius must be in [0, 3000], got 3001"),
-        ({"Left": 160}, "MixInput[0].RectInfo needs Right > Left and Bottom > Top, got (left 160, top 0, right 160, bottom 90)"),
+        (
+            {"Left": 160},
+            "MixInput[0].RectInfo needs Right > Left and Bottom > Top, got "
+            "(left 160, top 0, right 160, bottom 90)",
+        ),
     ],
 )
 def test_rect_info_refused(rect: dict[str, int], error: str) -> None:
@@ -275,11 +316,26 @@ def test_label() -> None:
         ({"Text": "t" * 101}, "MixInput[0].Label.Text is longer than 100 characters"),
         ({"Text": "a", "Left": 3001}, "MixInput[0].Label.Left must be in [0, 3000], got 3001"),
         ({"Text": "a", "Top": 3001}, "MixInput[0].Label.Top must be in [0, 3000], got 3001"),
-        ({"Text": "a", "Font": {"FontSize": 0}}, "MixInput[0].Label.Font.FontSize must be in [1, 200], got 0"),
-        ({"Text": "a", "Font": {"FontSize": 201}}, "MixInput[0].Label.Font.FontSize must be in [1, 200], got 201"),
-        ({"Text": "a", "Font": {"FontColor": 0x1000000}}, "MixInput[0].Label.Font.FontColor must be in [0, 16777215], got 16777216"),
-        ({"Text": "a", "Font": {"FontType": 101}}, "MixInput[0].Label.Font.FontType must be in [0, 100], got 101"),
-        ({"Text": "a", "Font": {"Transparency": 101}}, "MixInput[0].Label.Font.Transparency must be in [0, 100], got 101"),
+        (
+            {"Text": "a", "Font": {"FontSize": 0}},
+            "MixInput[0].Label.Font.FontSize must be in [1, 200], got 0",
+        ),
+        (
+            {"Text": "a", "Font": {"FontSize": 201}},
+            "MixInput[0].Label.Font.FontSize must be in [1, 200], got 201",
+        ),
+        (
+            {"Text": "a", "Font": {"FontColor": 0x1000000}},
+            "MixInput[0].Label.Font.FontColor must be in [0, 16777215], got 16777216",
+        ),
+        (
+            {"Text": "a", "Font": {"FontType": 101}},
+            "MixInput[0].Label.Font.FontType must be in [0, 100], got 101",
+        ),
+        (
+            {"Text": "a", "Font": {"Transparency": 101}},
+            "MixInput[0].Label.Font.Transparency must be in [0, 100], got 101",
+        ),
     ],
 )
 def test_label_refused(label: dict[str, Any], error: str) -> None:
@@ -323,10 +379,19 @@ def test_output_values() -> None:
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"StreamId": "a.b"}, (OUTPUT_FORMAT, "MixOutput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)")),
-        ({"StreamId": None, "StreamUrl": "http://cdn/x"}, (OUTPUT_FORMAT, "MixOutput[0].StreamUrl 'http://cdn/x' must be an rtmp URL")),
+        (
+            {"StreamId": "a.b"},
+            (OUTPUT_FORMAT, "MixOutput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)"),
+        ),
+        (
+            {"StreamId": None, "StreamUrl": "http://cdn/x"},
+            (OUTPUT_FORMAT, "MixOutput[0].StreamUrl 'http://cdn/x' must be an rtmp URL"),
+        ),
         ({"StreamId": None}, (BAD_PARAM, "MixOutput[0].StreamId or MixOutput[0].StreamUrl is required")),
-        ({"StreamId": None, "StreamUrl": "rtmp://h/" + "x" * 2040}, (BAD_PARAM, "MixOutput[0].StreamUrl is longer than 2048 characters")),
+        (
+            {"StreamId": None, "StreamUrl": "rtmp://h/" + "x" * 2040},
+            (BAD_PARAM, "MixOutput[0].StreamUrl is longer than 2048 characters"),
+        ),
         ({"StreamId": "o" * 257}, (BAD_PARAM, "MixOutput[0].StreamId is longer than 256 characters")),
         ({"Width": 3001}, (WIDTH_RANGE, "MixOutput[0].Width is 3001")),
         ({"Height": -2}, (WIDTH_RANGE, "MixOutput[0].Height is -2")),
@@ -334,10 +399,16 @@ def test_output_values() -> None:
         ({"Width": 321}, (BAD_PARAM, "MixOutput[0].Width must be even, got 321")),
         ({"Height": 3}, (BAD_PARAM, "MixOutput[0].Height must be even, got 3")),
         ({"Fps": 61}, (BAD_PARAM, "MixOutput[0].Fps must be in [0, 60], got 61")),
-        ({"VideoBitrate": 10_000_001}, (BAD_PARAM, "MixOutput[0].VideoBitrate must be in [0, 10000000], got 10000001")),
+        (
+            {"VideoBitrate": 10_000_001},
+            (BAD_PARAM, "MixOutput[0].VideoBitrate must be in [0, 10000000], got 10000001"),
+        ),
         ({"VideoEncId": 4}, (BAD_PARAM, "MixOutput[0].VideoEncId must be in [0, 3], got 4")),
         ({"AudioCodec": 4}, (BAD_PARAM, "MixOutput[0].AudioCodec must be in [0, 3], got 4")),
-        ({"AudioBitrate": 512_001}, (BAD_PARAM, "MixOutput[0].AudioBitrate must be in [0, 512000], got 512001")),
+        (
+            {"AudioBitrate": 512_001},
+            (BAD_PARAM, "MixOutput[0].AudioBitrate must be in [0, 512000], got 512001"),
+        ),
         ({"SoundChannel": 3}, (BAD_PARAM, "MixOutput[0].SoundChannel must be 1 or 2, got 3")),
         ({"SoundChannel": "x"}, (START_PARSE, "MixOutput[0].SoundChannel must be 1 or 2")),
         ({"SoundChannel": "-1"}, (START_PARSE, "MixOutput[0].SoundChannel must be 1 or 2")),
@@ -354,7 +425,10 @@ def test_a_1x1_output_is_accepted_and_odd_sides_above_1_are_not() -> None:
     assert (out.width, out.height, out.audio_only) == (1, 1, True)
 
 
-@pytest.mark.parametrize(("task", "output", "channels"), [(None, None, 1), (2, None, 2), (2, 1, 1), (0, 2, 2), ("2", "0", 1), ("2", None, 2)])
+@pytest.mark.parametrize(
+    ("task", "output", "channels"),
+    [(None, None, 1), (2, None, 2), (2, 1, 1), (0, 2, 2), ("2", "0", 1), ("2", None, 2)],
+)
 def test_sound_channel_of_the_task_and_of_an_output(task: Any, output: Any, channels: int) -> None:
     data = body(START, SoundChannel=task) if task is not None else body(START)
     if output is not None:
@@ -379,7 +453,14 @@ def test_a_minimal_start_auto_mix() -> None:
 
 def test_auto_mix_outputs_are_audio_only_and_ignore_video_fields() -> None:
     out_fields = {"Width": 321, "Fps": 99, "VideoEncId": 9, "AudioCodec": 2, "AudioBitrate": 64_000}
-    data = body(AUTO, SoundChannel=2, Sequence=3, UserData=base64.b64encode(b"x").decode(), SoundLevel=1, Out=out_fields)
+    data = body(
+        AUTO,
+        SoundChannel=2,
+        Sequence=3,
+        UserData=base64.b64encode(b"x").decode(),
+        SoundLevel=1,
+        Out=out_fields,
+    )
     spec = parse_start_auto_mix(data)
     [out] = spec.outputs
     assert (out.width, out.fps, out.audio_codec, out.audio_bitrate, out.channels) == (0, 15, 2, 64_000, 2)
@@ -401,11 +482,20 @@ def test_auto_mix_three_outputs_by_id_or_url() -> None:
     [
         ({"RoomId": None}, (BAD_PARAM, "RoomId is required")),
         ({"RoomId": "r" * 257}, (BAD_PARAM, "RoomId is longer than 256 characters")),
-        ({"TaskId": "a b"}, (BAD_PARAM, "TaskId may only hold letters, digits and ~!@$%^&*()_+=-`;',.<> (1-256)")),
+        (
+            {"TaskId": "a b"},
+            (BAD_PARAM, "TaskId may only hold letters, digits and ~!@$%^&*()_+=-`;',.<> (1-256)"),
+        ),
         ({"UserId": None}, (BAD_PARAM, "UserId is required")),
         ({"MixOutput": []}, (BAD_PARAM, "MixOutput is required")),
-        ({"MixOutput": [{"StreamId": f"o{i}"} for i in range(4)]}, (TOO_MANY_OUTPUTS, "4 outputs, at most 3")),
-        ({"MixOutput": [{"StreamId": "o"}, {"StreamId": "o"}]}, (DUPLICATE_OUTPUT, "MixOutput names the same stream twice")),
+        (
+            {"MixOutput": [{"StreamId": f"o{i}"} for i in range(4)]},
+            (TOO_MANY_OUTPUTS, "4 outputs, at most 3"),
+        ),
+        (
+            {"MixOutput": [{"StreamId": "o"}, {"StreamId": "o"}]},
+            (DUPLICATE_OUTPUT, "MixOutput names the same stream twice"),
+        ),
         (
             {"MixOutput": [{"StreamUrl": "rtmp://h/a/o"}, {"StreamUrl": "rtmp://h/a/o"}]},
             (DUPLICATE_OUTPUT, "MixOutput names the same stream twice"),
@@ -444,16 +534,40 @@ def test_extra_mix_inputs() -> None:
 @pytest.mark.parametrize(
     ("extra", "error"),
     [
-        ({"StreamId": "a", "ModifyType": 2}, (BAD_PARAM, "ExtraMixInput[0].ModifyType must be in [0, 1], got 2")),
-        ({"ModifyType": 1, "StreamUrl": "rtmp://h/a/x"}, (BAD_PARAM, "ExtraMixInput[0].StreamId is required when ModifyType is 1")),
-        ({"ModifyType": 1, "StreamId": "a.b"}, (BAD_PARAM, "ExtraMixInput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)")),
+        (
+            {"StreamId": "a", "ModifyType": 2},
+            (BAD_PARAM, "ExtraMixInput[0].ModifyType must be in [0, 1], got 2"),
+        ),
+        (
+            {"ModifyType": 1, "StreamUrl": "rtmp://h/a/x"},
+            (BAD_PARAM, "ExtraMixInput[0].StreamId is required when ModifyType is 1"),
+        ),
+        (
+            {"ModifyType": 1, "StreamId": "a.b"},
+            (BAD_PARAM, "ExtraMixInput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)"),
+        ),
         ({}, (BAD_PARAM, "ExtraMixInput[0].StreamId or ExtraMixInput[0].StreamUrl is required")),
-        ({"StreamId": "a.b"}, (BAD_PARAM, "ExtraMixInput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)")),
-        ({"StreamUrl": "udp://h/x"}, (INPUT_FORMAT, "ExtraMixInput[0].StreamUrl 'udp://h/x' must be an rtmp or http or https URL")),
-        ({"StreamId": "a", "Volume": 201}, (BAD_PARAM, "ExtraMixInput[0].Volume must be in [0, 200], got 201")),
-        ({"StreamId": "a", "SoundLevelId": -1}, (BAD_PARAM, f"ExtraMixInput[0].SoundLevelId must be in [0, {2**32 - 1}], got -1")),
+        (
+            {"StreamId": "a.b"},
+            (BAD_PARAM, "ExtraMixInput[0].StreamId 'a.b' may only hold digits, letters, '-' and '_' (1-256)"),
+        ),
+        (
+            {"StreamUrl": "udp://h/x"},
+            (INPUT_FORMAT, "ExtraMixInput[0].StreamUrl 'udp://h/x' must be an rtmp or http or https URL"),
+        ),
+        (
+            {"StreamId": "a", "Volume": 201},
+            (BAD_PARAM, "ExtraMixInput[0].Volume must be in [0, 200], got 201"),
+        ),
+        (
+            {"StreamId": "a", "SoundLevelId": -1},
+            (BAD_PARAM, f"ExtraMixInput[0].SoundLevelId must be in [0, {2**32 - 1}], got -1"),
+        ),
         ({"StreamId": "s" * 257}, (BAD_PARAM, "ExtraMixInput[0].StreamId is longer than 256 characters")),
-        ({"StreamUrl": "rtmp://h/" + "x" * 2040}, (BAD_PARAM, "ExtraMixInput[0].StreamUrl is longer than 2048 characters")),
+        (
+            {"StreamUrl": "rtmp://h/" + "x" * 2040},
+            (BAD_PARAM, "ExtraMixInput[0].StreamUrl is longer than 2048 characters"),
+        ),
     ],
 )
 def test_extra_mix_input_refused(extra: dict[str, Any], error: tuple[int, str]) -> None:

@@ -63,7 +63,10 @@ def test_test_environment_inputs_carry_the_prefix(ctx: EmulatorContext) -> None:
     checks.check_inputs(ctx, ["zegotest-7-a"], app_id=7, is_test=True)
     checks.check_inputs(ctx, ["a"], app_id=7, is_test=False)
     error = refused(lambda: checks.check_inputs(ctx, ["zegotest-7-a", "a"], app_id=7, is_test=True))
-    assert (error.number, error.detail) == (INPUT_NOT_FOUND, "'a': test environment ids start with zegotest-7-")
+    assert (error.number, error.detail) == (
+        INPUT_NOT_FOUND,
+        "'a': test environment ids start with zegotest-7-",
+    )
     error = refused(lambda: checks.check_inputs(ctx, ["zegotest-7-a"], app_id=8, is_test=True))
     assert error.detail == "'zegotest-7-a': test environment ids start with zegotest-8-"
 
@@ -74,14 +77,21 @@ def test_test_environment_outputs_carry_the_prefix_unless_pushed_to_a_url(ctx: E
     checks.check_outputs(ctx, [OutputSpec("out")], task_id="t", app_id=7, is_test=False)
     pushed = [OutputSpec("out", push_url="rtmp://cdn/live/out")]
     checks.check_outputs(ctx, pushed, task_id="t", app_id=7, is_test=True)
-    error = refused(lambda: checks.check_outputs(ctx, [*named, OutputSpec("out")], task_id="t", app_id=7, is_test=True))
-    assert (error.number, error.detail) == (OUTPUT_FORMAT, "'out': test environment ids start with zegotest-7-")
+    error = refused(
+        lambda: checks.check_outputs(ctx, [*named, OutputSpec("out")], task_id="t", app_id=7, is_test=True)
+    )
+    assert (error.number, error.detail) == (
+        OUTPUT_FORMAT,
+        "'out': test environment ids start with zegotest-7-",
+    )
 
 
 def test_an_output_of_another_task_is_refused_but_a_tasks_own_is_not(ctx: EmulatorContext) -> None:
     ctx.registry.claim_outputs("task-1", ["out"])
     checks.check_outputs(ctx, [OutputSpec("out")], task_id="task-1", app_id=1, is_test=False)  # an update
-    error = refused(lambda: checks.check_outputs(ctx, [OutputSpec("out")], task_id="task-2", app_id=1, is_test=False))
+    error = refused(
+        lambda: checks.check_outputs(ctx, [OutputSpec("out")], task_id="task-2", app_id=1, is_test=False)
+    )
     assert (error.number, error.detail) == (DUPLICATE_OUTPUT, "'out' is already the output of task task-1")
     checks.check_outputs(ctx, [OutputSpec("free")], task_id="task-2", app_id=1, is_test=False)
 

@@ -1,5 +1,6 @@
-"""validate.py: the rules every ZEGO mix request obeys (id formats, URL protocols, colours, rectangles, limits,
-duplicates, geometry), called directly with the values ZEGO's documents allow and the first ones they don't."""
+"""validate.py: the rules every ZEGO mix request obeys (id formats, URL protocols, colours, rectangles,
+limits, duplicates, geometry), called directly with the values ZEGO's documents allow and the first ones
+they don't."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def test_task_ids_accepted(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["", "a" * 257, "a b", "a#b", "a/b", "a?b", 'a"b', "a\\b", "a|b", "a[b", "a{b", "a:b", "任务", "a\nb"]
+    "value",
+    ["", "a" * 257, "a b", "a#b", "a/b", "a?b", 'a"b', "a\\b", "a|b", "a[b", "a{b", "a:b", "任务", "a\nb"],
 )
 def test_task_ids_refused(value: str) -> None:
     error = refused(lambda: validate.task_id(value, "task_id"))
@@ -88,7 +90,9 @@ def test_image_urls_refused(value: str) -> None:
 # ----- input (pull) and output (push) URLs
 
 
-@pytest.mark.parametrize("value", ["rtmp://h/live/s", "http://h/live/s.flv", "https://h/s.flv", "RTMP://H/a/b"])
+@pytest.mark.parametrize(
+    "value", ["rtmp://h/live/s", "http://h/live/s.flv", "https://h/s.flv", "RTMP://H/a/b"]
+)
 def test_pull_urls_accepted(value: str) -> None:
     assert validate.pull_url(value, "StreamUrl") == value
 
@@ -169,7 +173,11 @@ def test_a_rectangle_of_all_zeros_is_none() -> None:
 
 @pytest.mark.parametrize(
     ("edges", "box"),
-    [((0, 0, 1, 1), Box(0, 0, 1, 1)), ((10, 20, 11, 21), Box(10, 20, 11, 21)), ((0, 5, 7, 6), Box(0, 5, 7, 6))],
+    [
+        ((0, 0, 1, 1), Box(0, 0, 1, 1)),
+        ((10, 20, 11, 21), Box(10, 20, 11, 21)),
+        ((0, 5, 7, 6), Box(0, 5, 7, 6)),
+    ],
 )
 def test_the_smallest_rectangles_are_accepted(edges: tuple[int, int, int, int], box: Box) -> None:
     found = validate.box(*edges, "RectInfo")
@@ -212,7 +220,11 @@ def test_a_watermark_reads_its_image_and_rect() -> None:
     [
         ({"RectInfo": {"R": 2, "B": 2}}, WATERMARK_EMPTY, "WaterMark.Image"),
         ({"Image": "", "RectInfo": {"R": 2, "B": 2}}, WATERMARK_EMPTY, "WaterMark.Image"),
-        ({"Image": "rtmp://h/x", "RectInfo": {"R": 2, "B": 2}}, IMAGE_PROTOCOL, "WaterMark.Image 'rtmp://h/x'"),
+        (
+            {"Image": "rtmp://h/x", "RectInfo": {"R": 2, "B": 2}},
+            IMAGE_PROTOCOL,
+            "WaterMark.Image 'rtmp://h/x'",
+        ),
         ({"Image": "http://h/a.png"}, WATERMARK_WRONG, "WaterMark.RectInfo is required"),
         ({"Image": "http://h/a.png", "RectInfo": {}}, WATERMARK_WRONG, "WaterMark.RectInfo is empty"),
         (
@@ -284,7 +296,11 @@ def check(mix: MixSpec) -> ZegoError:
 
 
 def test_canvas_of_is_the_first_output_with_video() -> None:
-    audio, big, small = OutputSpec("a", width=1, height=1), OutputSpec("b", width=640, height=360), OutputSpec("c", width=320, height=180)
+    audio, big, small = (
+        OutputSpec("a", width=1, height=1),
+        OutputSpec("b", width=640, height=360),
+        OutputSpec("c", width=320, height=180),
+    )
     assert validate.canvas_of(spec([], [audio, big, small])) is big
     assert validate.canvas_of(spec([], [small, big])) is small
     assert validate.canvas_of(spec([], [audio, OutputSpec("d", width=0, height=0)])) is None
@@ -324,7 +340,11 @@ def test_duplicate_inputs_are_refused() -> None:
 
 
 def test_duplicate_outputs_are_refused_by_name_or_url() -> None:
-    same_name = [OutputSpec("o", width=320, height=180), OutputSpec("p", width=320, height=180), OutputSpec("o", width=320, height=180)]
+    same_name = [
+        OutputSpec("o", width=320, height=180),
+        OutputSpec("p", width=320, height=180),
+        OutputSpec("o", width=320, height=180),
+    ]
     error = check(spec(inputs(1), same_name))
     assert (error.number, error.detail) == (DUPLICATE_OUTPUT, "MixOutput[2] 'o' appears twice")
     same_url = [OutputSpec("a", push_url="rtmp://h/x/a"), OutputSpec("b", push_url="rtmp://h/x/a")]
@@ -347,7 +367,10 @@ def test_sound_level_needs_a_distinct_id_per_input() -> None:
     missing = [InputSpec(stream_id="a", sound_level_id=1), InputSpec(stream_id="b")]
     validate.check_mix(spec(missing, outputs(1)))  # SoundLevel off: ids are not needed
     error = check(spec(missing, outputs(1), sound_level=True))
-    assert (error.number, error.detail) == (BAD_PARAM, "SoundLevel is on: every MixInput needs its own SoundLevelId")
+    assert (error.number, error.detail) == (
+        BAD_PARAM,
+        "SoundLevel is on: every MixInput needs its own SoundLevelId",
+    )
     same = [InputSpec(stream_id="a", sound_level_id=3), InputSpec(stream_id="b", sound_level_id=3)]
     assert check(spec(same, outputs(1), sound_level=True)).number == BAD_PARAM
 
@@ -372,7 +395,11 @@ def test_rectangles_off_the_canvas_are_refused(box: Box) -> None:
 
 
 def test_the_canvas_is_the_first_video_output() -> None:
-    outs = [OutputSpec("a", width=1, height=1), OutputSpec("b", width=640, height=360), OutputSpec("c", width=320, height=180)]
+    outs = [
+        OutputSpec("a", width=1, height=1),
+        OutputSpec("b", width=640, height=360),
+        OutputSpec("c", width=320, height=180),
+    ]
     validate.check_mix(spec([InputSpec(stream_id="x", box=Box(0, 0, 640, 360))], outs))
     assert check(spec([InputSpec(stream_id="x", box=Box(0, 0, 642, 360))], outs)).number == BAD_PARAM
 
@@ -380,7 +407,9 @@ def test_the_canvas_is_the_first_video_output() -> None:
 def test_audio_only_mixes_do_not_check_rectangles() -> None:
     far = [InputSpec(stream_id="a", box=Box(0, 0, 3000, 3000))]
     validate.check_mix(spec(far, [OutputSpec("o", width=1, height=1)]))
-    validate.check_mix(spec(far, [OutputSpec("o", width=0, height=0)], watermark=Watermark("http://h/a", Box(1, 1, 4001, 3))))
+    validate.check_mix(
+        spec(far, [OutputSpec("o", width=0, height=0)], watermark=Watermark("http://h/a", Box(1, 1, 4001, 3)))
+    )
 
 
 def test_a_watermark_must_use_even_edges_on_the_canvas() -> None:
@@ -393,7 +422,8 @@ def test_a_watermark_must_use_even_edges_on_the_canvas() -> None:
         error = check(with_mark(odd))
         assert (error.number, error.detail) == (
             WATERMARK_WRONG,
-            f"watermark (left {odd.left}, top {odd.top}, right {odd.right}, bottom {odd.bottom}) must use even numbers",
+            f"watermark (left {odd.left}, top {odd.top}, right {odd.right}, bottom {odd.bottom}) "
+            "must use even numbers",
         )
     for outside in (Box(0, 0, 322, 180), Box(0, 0, 320, 182), Box(-2, 0, 4, 4), Box(0, -2, 4, 4)):
         error = check(with_mark(outside))
