@@ -453,3 +453,9 @@ def test_output_fields_refused(fields: dict[str, Any], error: tuple[int, str]) -
 
 def test_a_task_audio_channel_cnt_out_of_range_is_refused() -> None:
     assert error_of(audio_channel_cnt=3) == (BAD_PARAM, "audio_channel_cnt must be in [0, 2], got 3")
+
+
+def test_an_output_without_a_size_is_audio_only() -> None:
+    data = body(In={"rect": {}}, MixOutput=[{"stream_id": "o"}])
+    [out] = parse_legacy_start(data).spec.outputs
+    assert (out.width, out.height, out.audio_only) == (0, 0, True)

@@ -613,3 +613,27 @@ def test_stop() -> None:
 def test_stop_refused(data: Any, room_required: bool, error: tuple[int, str]) -> None:
     caught = refused(lambda: parse_stop(data, room_required=room_required))
     assert (caught.number, caught.detail) == error
+
+
+def test_an_output_without_a_size_is_audio_only() -> None:
+    [out] = parse_start_mix(body(START, In={"RectInfo": {}}, MixOutput=[{"StreamId": "o"}])).outputs
+    assert (out.width, out.height, out.audio_only) == (0, 0, True)
+
+
+def test_picture_urls_up_to_2048_characters() -> None:
+    url = "http://h/" + "a" * (2048 - 9)
+    assert parse_start_mix(body(START, BackgroundImage=url)).background_image == url
+    assert start_error(BackgroundImage=url + "a") == (
+        BAD_PARAM,
+        "BackgroundImage is longer than 2048 characters",
+    )
+    assert parse_start_mix(body(START, In={"Image": {"Url": url}})).inputs[0].image_url == url
+    assert start_error(In={"Image": {"Url": url + "a"}}) == (
+        BAD_PARAM,
+        "MixInput[0].Image.Url is longer than 2048 characters",
+    )
+
+
+def test_auto_mix_user_id_up_to_256_characters() -> None:
+    assert parse_start_auto_mix(body(AUTO, UserId="u" * 256)).user_id == "u" * 256
+    assert auto_error(UserId="u" * 257) == (BAD_PARAM, "UserId is longer than 256 characters")

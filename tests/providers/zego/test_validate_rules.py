@@ -138,6 +138,9 @@ def test_push_urls_refused(value: str) -> None:
         ("rtmp://host", "host"),
         ("rtmp://host/", "host"),
         ("rtmp://host:1935/.flv", "host:1935"),
+        ("rtmp://host/app/XboxX", "XboxX"),
+        ("rtmp://host/X/", "X"),
+        ("rtmp://host/a/b/c/d", "d"),
     ],
 )
 def test_url_stream_name(url: str, name: str) -> None:
