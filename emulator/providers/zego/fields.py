@@ -18,7 +18,6 @@ from emulator.core import jsonin
 from emulator.providers.zego.errors import BAD_PARAM, PARSE_FAILED, ZegoError
 
 INT64 = 2**63 - 1
-INT64_MIN = -(2**63)
 UINT32 = 2**32 - 1
 _DECIMAL = re.compile(r"-?[0-9]{1,20}")
 
@@ -44,7 +43,7 @@ def json_body(raw: bytes) -> Any:
 class Reader:
     """One JSON object of a request, read field by field; ``path`` names it in error messages."""
 
-    def __init__(self, data: Any, path: str = "", *, type_code: int, lenient: bool = False) -> None:
+    def __init__(self, data: Any, path: str, *, type_code: int, lenient: bool = False) -> None:
         if not isinstance(data, dict):
             raise ZegoError(type_code, f"{path or 'body'} must be a JSON object")
         self.path = path
@@ -109,7 +108,7 @@ class Reader:
             raise ZegoError(self.type_code, f"{self.name(key)} must be an integer")
         # Does not decode into the service's integer field at all (int64; uint64 fields, hi above INT64,
         # reach 2**64 - 1: the legacy appid).
-        if not INT64_MIN <= value <= max(hi, INT64):
+        if not -INT64 - 1 <= value <= max(hi, INT64):
             raise ZegoError(self.type_code, f"{self.name(key)} is out of the integer range")
         if not lo <= value <= hi:
             raise ZegoError(code, f"{self.name(key)} must be in [{lo}, {hi}], got {value}")

@@ -17,7 +17,7 @@ from emulator.providers.zego.errors import (
     WIDTH_RANGE,
     ZegoError,
 )
-from emulator.providers.zego.fields import INT64_MIN, UINT32, Reader, decimal
+from emulator.providers.zego.fields import INT64, UINT32, Reader, decimal
 from emulator.providers.zego.spec import (
     AutoMixSpec,
     ExtraInput,
@@ -36,11 +36,11 @@ _RTC_EDGES = ("Left", "Top", "Right", "Bottom")  # RectInfo, in the order valida
 
 
 def parse_start_mix(body: Any) -> MixSpec:
-    r = Reader(body, type_code=START_PARSE)
+    r = Reader(body, "", type_code=START_PARSE)
     channels = _sound_channel(r, "SoundChannel") or 1
     spec = MixSpec(
         task_id=validate.task_id(_required(r, "TaskId"), "TaskId"),
-        user_id=_required(r, "UserId"),
+        user_id=_required(r, "UserId", max_len=256),
         inputs=[_mix_input(item) for item in r.objects("MixInput")],
         outputs=[_output(item, channels) for item in r.objects("MixOutput")],
         room_id=r.string("RoomId", max_len=256) or "",
@@ -53,7 +53,7 @@ def parse_start_mix(body: Any) -> MixSpec:
             r.obj("WaterMark"), "Image", "RectInfo", lambda rect: [_edge(rect, k) for k in _RTC_EDGES]
         ),
         user_data=_user_data(r),
-        sound_level=bool(r.integer("SoundLevel", hi=1)),
+        sound_level=bool(r.integer("SoundLevel", default=0, hi=1)),
         extra=_ex_para(r),
     )
     spec.bypass = _common_options(r)
@@ -62,18 +62,18 @@ def parse_start_mix(body: Any) -> MixSpec:
 
 
 def parse_start_auto_mix(body: Any) -> AutoMixSpec:
-    r = Reader(body, type_code=START_PARSE)
+    r = Reader(body, "", type_code=START_PARSE)
     channels = _sound_channel(r, "SoundChannel") or 1  # for outputs that do not name their own
     outputs = [_output(item, channels, audio_only=True) for item in r.objects("MixOutput")]
     spec = AutoMixSpec(
         task_id=validate.task_id(_required(r, "TaskId"), "TaskId"),
-        user_id=_required(r, "UserId"),
-        room_id=_required(r, "RoomId"),
+        user_id=_required(r, "UserId", max_len=256),
+        room_id=_required(r, "RoomId", max_len=256),
         outputs=outputs,
         extra=[_extra_input(item) for item in r.objects("ExtraMixInput")],
         sequence=r.sequence("Sequence"),
         user_data=_user_data(r),
-        sound_level=bool(r.integer("SoundLevel", hi=1)),
+        sound_level=bool(r.integer("SoundLevel", default=0, hi=1)),
     )
     _common_options(r)
     _ex_para(r)
@@ -90,12 +90,12 @@ def parse_start_auto_mix(body: Any) -> AutoMixSpec:
 
 
 def parse_stop(body: Any, *, room_required: bool) -> StopSpec:
-    r = Reader(body, type_code=STOP_PARSE)
+    r = Reader(body, "", type_code=STOP_PARSE)
     return StopSpec(
         task_id=_required(r, "TaskId"),
         user_id=r.string("UserId", max_len=256),
         sequence=r.sequence("Sequence"),
-        room_id=_required(r, "RoomId") if room_required else r.string("RoomId", max_len=256),
+        room_id=_required(r, "RoomId", max_len=256) if room_required else r.string("RoomId", max_len=256),
     )
 
 
@@ -121,26 +121,26 @@ def _mix_input(r: Reader) -> InputSpec:
     box, layer, radius = None, 0, 0
     if rect is not None:
         box = validate.box(*(_edge(rect, k) for k in _RTC_EDGES), rect.path)
-        layer = rect.integer("Layer", hi=UINT32) or 0
-        radius = rect.integer("CornerRadius", hi=validate.MAX_SIDE) or 0
+        layer = rect.integer("Layer", default=0, hi=UINT32) or 0
+        radius = rect.integer("CornerRadius", default=0, hi=validate.MAX_SIDE) or 0
     return InputSpec(
         stream_id=None if stream_url else stream_id,
         stream_url=stream_url,
         box=box,
         layer=layer,
         corner_radius=radius,
-        content=r.integer("ContentControl", hi=2) or 0,
+        content=r.integer("ContentControl", default=0, hi=2) or 0,
         volume=r.integer("Volume", default=100, hi=200) or 0,
         sound_level_id=r.integer("SoundLevelId", hi=UINT32),
-        render_mode=r.integer("RenderMode", hi=1) or 0,
+        render_mode=r.integer("RenderMode", default=0, hi=1) or 0,
         image_url=image_url,
-        image_mode=0 if image is None else image.integer("DisplayMode", hi=2) or 0,
+        image_mode=0 if image is None else image.integer("DisplayMode", default=0, hi=2) or 0,
         label=_label(r.obj("Label")),
     )
 
 
 def _edge(rect: Reader, key: str) -> int:
-    value = rect.integer(key, default=0, lo=INT64_MIN)
+    value = rect.integer(key, default=0, lo=-INT64 - 1)
     assert value is not None
     if not 0 <= value <= validate.MAX_SIDE:
         raise ZegoError(BAD_PARAM, f"{rect.name(key)} must be in [0, {validate.MAX_SIDE}], got {value}")
@@ -155,14 +155,14 @@ def _label(r: Reader | None) -> Label | None:
     font = r.obj("Font")
     size, color = 24, 0xFFFFFF
     if font is not None:
-        size = font.integer("FontSize", lo=1, hi=200) or 24
+        size = font.integer("FontSize", default=24, lo=1, hi=200) or 24
         color = font.integer("FontColor", default=0xFFFFFF, hi=0xFFFFFF) or 0
-        font.integer("FontType", hi=100)
-        font.integer("Transparency", hi=100)
+        font.integer("FontType", default=0, hi=100)
+        font.integer("Transparency", default=0, hi=100)
     return Label(
         text=text,
-        left=r.integer("Left", hi=validate.MAX_SIDE) or 0,
-        top=r.integer("Top", hi=validate.MAX_SIDE) or 0,
+        left=r.integer("Left", default=0, hi=validate.MAX_SIDE) or 0,
+        top=r.integer("Top", default=0, hi=validate.MAX_SIDE) or 0,
         font_size=size,
         color=f"#{color:06x}",
     )
@@ -196,11 +196,11 @@ def _output(r: Reader, channels: int, *, audio_only: bool = False) -> OutputSpec
 
 
 def _side(r: Reader, key: str) -> int:
-    value = r.integer(key, default=0, lo=INT64_MIN)
+    value = r.integer(key, default=0, lo=-INT64 - 1)
     assert value is not None
     if not 0 <= value <= validate.MAX_SIDE:
         raise ZegoError(WIDTH_RANGE, f"{r.name(key)} is {value}")
-    if value % 2 and value != 1:  # 1 (with 1) is the pure-audio convention
+    if value > 1 and value % 2:
         raise ZegoError(BAD_PARAM, f"{r.name(key)} must be even, got {value}")
     return value
 
@@ -220,7 +220,7 @@ def _sound_channel(r: Reader, key: str) -> int | None:
 
 
 def _extra_input(r: Reader) -> ExtraInput:
-    remove = bool(r.integer("ModifyType", hi=1))
+    remove = bool(r.integer("ModifyType", default=0, hi=1))
     stream_id = r.string("StreamId", max_len=256)
     stream_url = r.string("StreamUrl", max_len=2048)
     if remove:  # removing names the stream by id only
@@ -267,7 +267,7 @@ def _ex_para(r: Reader) -> dict[str, str]:
 
 def _common_options(r: Reader) -> bool:
     """ByPass (what StartMix acts on), and options the emulator accepts and range-checks but ignores."""
-    bypass = bool(r.integer("ByPass", hi=1))
-    r.integer("AlignmentType", hi=2)
-    r.integer("RecvBufferLevel", hi=4000)
+    bypass = bool(r.integer("ByPass", default=0, hi=1))
+    r.integer("AlignmentType", default=0, hi=2)
+    r.integer("RecvBufferLevel", default=0, hi=4000)
     return bypass
