@@ -459,3 +459,9 @@ def test_an_output_without_a_size_is_audio_only() -> None:
     data = body(In={"rect": {}}, MixOutput=[{"stream_id": "o"}])
     [out] = parse_legacy_start(data).spec.outputs
     assert (out.width, out.height, out.audio_only) == (0, 0, True)
+
+
+def test_output_sides_far_out_of_range_are_width_errors_not_decode_errors() -> None:
+    for value in (-(2**63), -(2**63) + 1, 2**63 - 1):
+        assert error_of(Out={"width": value}) == (WIDTH_RANGE, f"MixOutput[0].width is {value}")
+    assert error_of(Out={"height": 2**63}) == (START_PARSE, "MixOutput[0].height is out of the integer range")

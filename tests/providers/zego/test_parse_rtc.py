@@ -287,8 +287,24 @@ def test_rect_info_refused(rect: dict[str, int], error: str) -> None:
 
 
 def test_rect_edges_far_out_of_range_are_range_errors_not_decode_errors() -> None:
-    assert start_error(In={"RectInfo": {**RECT, "Left": -(2**63)}})[0] == BAD_PARAM
-    assert start_error(In={"RectInfo": {**RECT, "Left": 2**63}})[0] == START_PARSE
+    for value in (-(2**63), -(2**63) + 1, 2**63 - 1):
+        assert start_error(In={"RectInfo": {**RECT, "Left": value}}) == (
+            BAD_PARAM,
+            f"MixInput[0].RectInfo.Left must be in [0, 3000], got {value}",
+        )
+    assert start_error(In={"RectInfo": {**RECT, "Left": 2**63}}) == (
+        START_PARSE,
+        "MixInput[0].RectInfo.Left is out of the integer range",
+    )
+
+
+def test_output_sides_far_out_of_range_are_width_errors_not_decode_errors() -> None:
+    for value in (-(2**63), -(2**63) + 1, 2**63 - 1):
+        assert start_error(Out={"Width": value}) == (WIDTH_RANGE, f"MixOutput[0].Width is {value}")
+    assert start_error(Out={"Width": 2**63}) == (
+        START_PARSE,
+        "MixOutput[0].Width is out of the integer range",
+    )
 
 
 def test_an_empty_or_absent_rect_info_is_audio_only() -> None:
