@@ -408,3 +408,11 @@ def test_an_auto_mix_output_never_carries_video() -> None:
     outs = [OutputSpec("out", width=320, height=180, fps=60, push_url="rtmp://cdn/live/out")]
     [output] = auto_mix_job(auto([], outs), ["a"], nothing_published).outputs
     assert output == Output("out", video=None, audio=AAC_MONO, push_urls=["rtmp://cdn/live/out"])
+
+
+def test_an_input_url_reads_the_stream_it_names_or_is_pulled() -> None:
+    item = InputSpec(stream_id="ignored", stream_url="rtmp://h/live/b", box=Box(0, 0, 16, 16))
+    [layer] = mix_job(spec([item]), nothing_published).layers
+    assert (layer.id, layer.source) == ("rtmp://h/live/b", "pull:rtmp://h/live/b")
+    [layer] = mix_job(spec([item]), published(b=MediaInfo())).layers
+    assert (layer.id, layer.source) == ("rtmp://h/live/b", "stream:b")

@@ -123,3 +123,17 @@ def test_unmapped_and_non_file_images_are_left_to_the_media_engine(ctx: Emulator
     ctx.urls.add("http://cdn/pattern.png", "pattern:color?color=#ff0000&size=16x16")
     checks.check_images(ctx, ["http://cdn/unmapped.png", "preset-id://bg", "http://cdn/pattern.png"])
     checks.check_images(ctx, [])
+
+
+def test_every_image_is_checked_after_one_the_resolver_does_not_know(
+    ctx: EmulatorContext, tmp_path: Path
+) -> None:
+    over = tmp_path / "media" / "over.png"
+    over.write_bytes(b"\0" * (1024 * 1024 + 1))
+    ctx.urls.add("http://cdn/unpublished.png", "stream:nobody")  # resolves to nothing yet
+    ctx.urls.add("http://cdn/over.png", str(over))
+    error = refused(lambda: checks.check_images(ctx, ["http://cdn/unpublished.png", "http://cdn/over.png"]))
+    assert (error.number, error.detail) == (
+        IMAGE_FETCH,
+        "'http://cdn/over.png' is 1048577 bytes, more than 1 MB",
+    )
