@@ -416,3 +416,9 @@ def test_an_input_url_reads_the_stream_it_names_or_is_pulled() -> None:
     assert (layer.id, layer.source) == ("rtmp://h/live/b", "pull:rtmp://h/live/b")
     [layer] = mix_job(spec([item]), published(b=MediaInfo())).layers
     assert (layer.id, layer.source) == ("rtmp://h/live/b", "stream:b")
+
+
+def test_an_audio_codec_no_parser_produces_is_encoded_as_aac() -> None:
+    out = OutputSpec("out", width=320, height=180, audio_codec=9)
+    [output] = mix_job(spec([InputSpec(stream_id="a")], [out]), nothing_published).outputs
+    assert output.audio == AudioSpec(sample_rate=44_100, channels=1, bitrate=48_000, codec="aac")
