@@ -70,7 +70,6 @@ def check_images(ctx: EmulatorContext, urls: list[str]) -> None:
 
 def _file_size(spec: str) -> int | None:
     try:
-        path = Path(spec)
-        return path.stat().st_size if path.is_file() else None
+        return Path(spec).stat().st_size  # the resolver names only files that exist
     except (OSError, ValueError):  # not a path at all (a URL, a pattern, a name too long)
         return None

@@ -106,7 +106,9 @@ class Reader:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ZegoError(self.type_code, f"{self.name(key)} must be an integer")
-        if not -INT64 - 1 <= value <= INT64:  # does not decode into the service's integer fields at all
+        # Does not decode into the service's integer field at all (int64; uint64 fields, hi above INT64,
+        # reach 2**64 - 1: the legacy appid).
+        if not -INT64 - 1 <= value <= max(hi, INT64):
             raise ZegoError(self.type_code, f"{self.name(key)} is out of the integer range")
         if not lo <= value <= hi:
             raise ZegoError(code, f"{self.name(key)} must be in [{lo}, {hi}], got {value}")

@@ -74,7 +74,7 @@ def push_url(value: str, name: str, schemes: tuple[str, ...] = ("rtmp",)) -> str
 def url_stream_name(url: str) -> str:
     """The stream name at the end of a stream URL (``rtmp://host/app/name?x`` -> ``name``)."""
     path = urlsplit(url).path.rstrip("/")
-    name = path.rsplit("/", 1)[-1]
+    name = path.rpartition("/")[2]
     return name.removesuffix(".flv") or urlsplit(url).netloc
 
 
