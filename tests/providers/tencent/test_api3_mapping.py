@@ -493,3 +493,20 @@ def test_each_answer_has_its_own_request_id(tencent: Tencent) -> None:
     first = tc3_call(tencent, "CancelCommonMixStream", {"MixStreamSessionId": "never"})
     second = tc3_call(tencent, "CancelCommonMixStream", {"MixStreamSessionId": "never"})
     assert len(first["RequestId"]) == 36 and first["RequestId"] != second["RequestId"]
+
+
+def test_a_long_action_is_cut_to_64_characters_in_the_answer_and_the_journal(tencent: Tencent) -> None:
+    action = "Describe" + "x" * 92
+    error = v1_call(tencent, {"Action": action, "Version": "2018-08-01"})["Error"]
+    assert error == {"Code": "InvalidAction", "Message": f"The action `{action[:64]}` is not found."}
+    assert tencent.emu.requests(provider="tencent")[-1]["action"] == action[:64]
+    error = tc3_call(tencent, action, {})["Error"]
+    assert error == {"Code": "InvalidAction", "Message": f"The action `{action[:64]}` is not found."}
+    assert tencent.emu.requests(provider="tencent")[-1]["action"] == action[:64]
+    error = tc3_call(tencent, "CancelCommonMixStream", {}, **{"X-TC-Version": "2018-08-01" + "9" * 40})[
+        "Error"
+    ]
+    assert error == {
+        "Code": "NoSuchVersion",
+        "Message": f"The API version `{'2018-08-01' + '9' * 22}` does not exist.",
+    }

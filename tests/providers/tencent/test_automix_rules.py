@@ -1,0 +1,93 @@
+"""Auto-mix (automix.py) beyond the happy path: the ``mixv2`` value's odd shapes, a mix started by a request
+that a ``mixv2`` push ending leaves alone, and a pair that is already mixing not started twice."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from emulator.core.streams import MediaInfo
+from emulator.providers.tencent.automix import AutoMixSpec, parse_mixv2
+from tests.providers.tencent.helpers import Tencent, start_para, stream
+
+ROOM = "1234_lewis_room"
+
+
+@pytest.mark.parametrize(
+    ("value", "spec"),
+    [
+        ("layer:s;session_id:room;t_id:2", AutoMixSpec(True, "room", False)),  # any order
+        ("t_id:1;session_id:room;layer:b;extra;more:1", AutoMixSpec(False, "room", True)),
+        ("t_id:1;session_id:" + "r" * 80 + ";layer:b", AutoMixSpec(False, "r" * 80, True)),
+        ("t_id:1;session_id:" + "r" * 81 + ";layer:b", None),
+        ("t_id:1;session_id:a:b;layer:b", None),  # split at the first colon only: "a:b" is no id
+        ("t_id:1;session_id:;layer:b", None),
+        ("t_id:12;session_id:room;layer:b", None),
+        ("t_id:0;session_id:room;layer:b", None),
+        ("t_id:1;session_id:room;layer:bs", None),
+        ("t_id:1;session_id:room", None),
+        ("session_id:room;layer:b", None),
+        ("", None),
+        (5, None),
+        (["t_id:1;session_id:room;layer:b"], None),
+    ],
+)
+def test_parse_mixv2_shapes(value: object, spec: AutoMixSpec | None) -> None:
+    assert parse_mixv2(value) == spec
+
+
+def push(tencent: Tencent, stream_id: str, layer: str) -> None:
+    tencent.emu.ctx.registry.publish(
+        stream_id,
+        "pattern:color?color=#ff0000&size=64x36",
+        origin="rtmp",
+        info=MediaInfo(width=64, height=36, fps=25),
+        extra={"query": {"mixv2": f"t_id:1;session_id:{ROOM};layer:{layer}"}},
+    )
+
+
+def settle(tencent: Tencent) -> None:
+    """Let the emulator clock's timers (fired on the server's loop) run."""
+    tencent.emu.advance_clock(0)
+    time.sleep(0.2)
+
+
+def test_a_mix_started_by_a_request_stays_when_a_mixv2_push_ends(tencent: Tencent) -> None:
+    tencent.publish("a")
+    tencent.publish("b")
+    assert tencent.call(start_para(ROOM, "a", [stream("a", 1), stream("b", 2)])).code == 0
+    push(tencent, "auto_big", "b")
+    tencent.emu.advance_clock(6)
+    tencent.emu.ctx.registry.unpublish("auto_big")
+    settle(tencent)
+    task = tencent.emu.ctx.tasks.find("tencent", ROOM)
+    assert task is not None and task.state.active and task.meta["api"] == "legacy"
+
+
+def test_a_pair_already_mixing_is_not_started_again(tencent: Tencent) -> None:
+    push(tencent, "big", "b")
+    push(tencent, "small", "s")
+    tencent.emu.advance_clock(5)
+    deadline = time.monotonic() + 5
+    while (task := tencent.emu.ctx.tasks.find("tencent", ROOM)) is None or not task.state.active:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    push(tencent, "small", "s")  # published again: the running mix goes on as it is
+    tencent.emu.advance_clock(5)
+    settle(tencent)
+    assert tencent.emu.ctx.tasks.find("tencent", ROOM) is task and task.state.active
+    assert task.update_count == 0
+
+
+def test_an_unrelated_push_ending_leaves_the_pair(tencent: Tencent) -> None:
+    push(tencent, "big", "b")
+    push(tencent, "other_big", "b")  # the same session and layer: the later push takes the place
+    push(tencent, "small", "s")
+    tencent.emu.ctx.registry.unpublish("big")  # no longer the pair's big anchor: the pair stays whole
+    tencent.emu.advance_clock(5)
+    deadline = time.monotonic() + 5
+    while (task := tencent.emu.ctx.tasks.find("tencent", ROOM)) is None or not task.state.active:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert task.output_ids == ["other_big"]
