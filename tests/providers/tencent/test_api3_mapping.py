@@ -510,3 +510,21 @@ def test_a_long_action_is_cut_to_64_characters_in_the_answer_and_the_journal(ten
         "Code": "NoSuchVersion",
         "Message": f"The API version `{'2018-08-01' + '9' * 22}` does not exist.",
     }
+
+
+def test_without_a_version_v1_answers_no_such_version(tencent: Tencent) -> None:
+    error = v1_call(tencent, {"Action": "CancelCommonMixStream"})["Error"]
+    assert error == {"Code": "NoSuchVersion", "Message": "The API version `` does not exist."}
+
+
+@pytest.mark.parametrize("mode", ["v1", "tc3"])
+def test_a_clock_skew_fault_of_the_action_expires_the_signature(tencent: Tencent, mode: str) -> None:
+    tencent.emu.add_fault("tencent", "CancelCommonMixStream", clock_skew_s=301, times=1)
+    body = {"MixStreamSessionId": "never"}
+    if mode == "v1":
+        error = v1_call(tencent, {"Action": "CancelCommonMixStream", "Version": "2018-08-01", **body})[
+            "Error"
+        ]
+    else:
+        error = tc3_call(tencent, "CancelCommonMixStream", body)["Error"]
+    assert error["Code"] == "AuthFailure.SignatureExpire"
