@@ -3,13 +3,15 @@ that a ``mixv2`` push ending leaves alone, and a pair that is already mixing not
 
 from __future__ import annotations
 
+import logging
 import time
+from typing import Any
 
 import pytest
 
 from emulator.core.streams import MediaInfo
 from emulator.providers.tencent.automix import AutoMixSpec, parse_mixv2
-from tests.providers.tencent.helpers import Tencent, start_para, stream
+from tests.providers.tencent.helpers import APPID, Tencent, start_para, stream
 
 ROOM = "1234_lewis_room"
 
@@ -91,3 +93,68 @@ def test_an_unrelated_push_ending_leaves_the_pair(tencent: Tencent) -> None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert task.output_ids == ["other_big"]
+
+
+def wait_active(tencent: Tencent) -> Any:
+    deadline = time.monotonic() + 5
+    while (task := tencent.emu.ctx.tasks.find("tencent", ROOM)) is None or not task.state.active:
+        assert time.monotonic() < deadline, "the auto-mix did not start"
+        time.sleep(0.05)
+    return task
+
+
+@pytest.mark.parametrize("t_id", [1, 2])
+def test_the_auto_mix_is_tencents_app_with_layers_1_and_2(tencent: Tencent, t_id: int) -> None:
+    for stream_id, layer in (("big", "b"), ("small", "s")):
+        tencent.emu.ctx.registry.publish(
+            stream_id,
+            "pattern:color?color=#ff0000&size=64x36",
+            origin="rtmp",
+            info=MediaInfo(width=64, height=36, fps=25),
+            extra={"query": {"mixv2": f"t_id:{t_id};session_id:{ROOM};layer:{layer}"}},
+        )
+    tencent.emu.advance_clock(5)
+    task = wait_active(tencent)
+    assert task.meta["app_id"] == APPID and task.meta["api"] == "auto"
+    assert task.meta["template_id"] == (20 if t_id == 1 else 0)
+    assert [(layer.id, layer.z) for layer in task.job.layers] == [("big", 1), ("small", 2)]
+
+
+def test_a_pair_forgotten_by_a_reset_starts_nothing(tencent: Tencent) -> None:
+    push(tencent, "big", "b")
+    push(tencent, "small", "s")
+    tencent.emu.ctx.providers["tencent"].automix.reset()  # type: ignore[attr-defined]
+    tencent.emu.advance_clock(5)
+    settle(tencent)
+    assert tencent.emu.ctx.tasks.find("tencent", ROOM) is None
+
+
+def test_a_pair_mixes_again_after_its_mix_ended(tencent: Tencent) -> None:
+    push(tencent, "big", "b")
+    push(tencent, "small", "s")
+    tencent.emu.advance_clock(5)
+    first = wait_active(tencent)
+    tencent.emu.ctx.registry.unpublish("small")
+    settle(tencent)
+    assert not first.state.active
+    push(tencent, "small", "s")
+    tencent.emu.advance_clock(5)
+    assert wait_active(tencent) is not first
+
+
+def test_an_auto_mix_that_cannot_start_is_logged(tencent: Tencent, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="emulator.providers.tencent.automix")
+    tencent.emu.ctx.registry.publish(  # a push not probed yet: its size is unknown
+        "big", "pattern:color?color=#ff0000&size=64x36", origin="rtmp", info=MediaInfo(), extra=QUERY_BIG
+    )
+    push(tencent, "small", "s")
+    tencent.emu.advance_clock(5)
+    settle(tencent)
+    assert tencent.emu.ctx.tasks.find("tencent", ROOM) is None
+    assert (
+        "auto-mix 1234_lewis_room did not start: -507: "
+        "Get stream height and width failed, stream [big] size unknown!"
+    ) in caplog.messages
+
+
+QUERY_BIG = {"query": {"mixv2": f"t_id:1;session_id:{ROOM};layer:b"}}

@@ -407,3 +407,24 @@ def test_the_automatic_bitrate(size: tuple[int, int, float], bitrate: int) -> No
 )
 def test_sei_from_mix_sei_and_pass_input_sei(control: ControlOptions, sei: SeiSpec | None) -> None:
     assert job_of([stream("a", 1), stream("b", 2)], {"a": (64, 36), "b": (16, 9)}, control=control).sei == sei
+
+
+# ----- templates on odd sizes: positions stay whole pixels
+@pytest.mark.parametrize(
+    ("template", "index", "canvas", "window", "position"),
+    [
+        (390, 0, (640, 361), (320, 181), (20, 90)),  # (361 - 181) / 2 = 90
+        (390, 0, (640, 361), (320, 180), (20, 90)),  # 181 / 2 = 90.5: rounded down
+        (390, 1, (640, 361), (320, 180), (320, 90)),
+        (391, 0, (641, 360), (320, 180), (150, 10)),  # (641 - 320 - 20) / 2 = 150.5
+        (391, 1, (641, 360), (320, 180), (150, 200)),
+        (610, 3, (641, 360), (214, 120), (213, 220)),  # (641 - 214) / 2 = 213.5
+    ],
+)
+def test_template_positions_are_whole_pixels(
+    template: int, index: int, canvas: tuple[int, int], window: tuple[int, int], position: tuple[int, int]
+) -> None:
+    from emulator.providers.tencent.templates import window_position
+
+    placed = window_position(template, index, *canvas, *window)
+    assert placed == position and all(type(value) is int for value in placed)
