@@ -13,6 +13,7 @@ from emulator.providers.tencent.params import parse_start
 from emulator.providers.tencent.pictures import Picture, PictureRegistry
 from emulator.providers.tencent.sessions import SessionStore
 from tests.providers.tencent.helpers import APPID, Tencent, start_para, stream
+from tests.providers.tencent.test_api3_mapping import tc3_call
 
 
 def service_of(tencent: Tencent, *pictures: Picture) -> MixService:
@@ -129,3 +130,47 @@ def test_a_started_mix_records_its_request(tencent: Tencent) -> None:
         == 0
     )
     assert task.meta["template_id"] == 20 and task.update_count == 1
+
+
+def test_beyond_the_emulators_task_limit_a_start_is_code_10031(tencent: Tencent) -> None:
+    tencent.publish("a")
+    tencent.publish("b")
+    tasks = tencent.emu.ctx.tasks
+    kept, tasks.max_tasks = tasks.max_tasks, 1
+    try:
+        assert tencent.call(start_para("one", "out1", TWO, output_stream_type=1)).code == 0
+        full = "Trigger mix stream failed, 1 mixes are running, the emulator's limit (max_tasks) is 1!"
+        answer = tencent.call(start_para("two", "out2", TWO, output_stream_type=1))
+        assert (answer.code, answer.message) == (-10031, full)
+        error = tc3_call(tencent, "CreateCommonMixStream", create_body("three"))["Error"]
+        assert error == {"Code": "ResourceInsufficient", "Message": full}
+        # The running mix of a session is still updated: an update starts no task.
+        assert (
+            tencent.call(start_para("one", "out1", TWO, output_stream_type=1, output_stream_bitrate=500)).code
+            == 0
+        )
+    finally:
+        tasks.max_tasks = kept
+
+
+def test_a_mix_left_running_by_a_provider_reset_blocks_its_session_id(tencent: Tencent) -> None:
+    tencent.publish("a")
+    tencent.publish("b")
+    assert tencent.call(start_para("room", "out", TWO, output_stream_type=1)).code == 0
+    tencent.emu.ctx.providers["tencent"].sessions.clear()  # type: ignore[attr-defined]
+    answer = tencent.call(start_para("room", "out2", TWO, output_stream_type=1))
+    assert (answer.code, answer.message) == (
+        -10031,
+        "Trigger mix stream failed, task tencent:room is already running!",
+    )
+
+
+def create_body(session: str) -> dict[str, object]:
+    return {
+        "MixStreamSessionId": session,
+        "InputStreamList": [
+            {"InputStreamName": "a", "LayoutParams": {"ImageLayer": 1}},
+            {"InputStreamName": "b", "LayoutParams": {"ImageLayer": 2}},
+        ],
+        "OutputParams": {"OutputStreamName": f"out_{session}", "OutputStreamType": 1},
+    }
