@@ -314,8 +314,15 @@ def answer(request: urllib.request.Request) -> dict[str, Any]:
 
 
 def tc3_call(
-    tencent: Tencent, action: str, body: dict[str, Any], *, method: str = "POST", **headers: str
+    tencent: Tencent,
+    action: str,
+    body: dict[str, Any],
+    *,
+    method: str = "POST",
+    drop: str = "",
+    **headers: str,
 ) -> Any:
+    """A TC3-signed request as the SDK makes it; ``headers`` added or replaced, ``drop`` one left out."""
     host = tencent.emu.host_port
     timestamp = int(time.time())
     date = time.strftime("%Y-%m-%d", time.gmtime(timestamp))
@@ -342,6 +349,7 @@ def tc3_call(
         f"SignedHeaders=content-type;host, Signature={signature}",
         **headers,
     }
+    sent.pop(drop, None)
     url = f"{tencent.emu.url}/" + (f"?{query}" if query else "")
     return answer(
         urllib.request.Request(url, data=raw if method == "POST" else None, headers=sent, method=method)
@@ -528,3 +536,17 @@ def test_a_clock_skew_fault_of_the_action_expires_the_signature(tencent: Tencent
     else:
         error = tc3_call(tencent, "CancelCommonMixStream", body)["Error"]
     assert error["Code"] == "AuthFailure.SignatureExpire"
+
+
+def test_tc3_without_a_version_header_answers_no_such_version(tencent: Tencent) -> None:
+    error = tc3_call(tencent, "CancelCommonMixStream", {"MixStreamSessionId": "x"}, drop="X-TC-Version")[
+        "Error"
+    ]
+    assert error == {"Code": "NoSuchVersion", "Message": "The API version `` does not exist."}
+
+
+@pytest.mark.parametrize("session", [["room"], {"a": 1}, 5, ""])
+def test_cancel_of_a_session_id_that_is_no_string(tencent: Tencent, session: Any) -> None:
+    error = tc3_call(tencent, "CancelCommonMixStream", {"MixStreamSessionId": session})["Error"]
+    assert error["Code"] == "InvalidParameter"
+    assert error["Message"].startswith("mix_stream_session_id [")
