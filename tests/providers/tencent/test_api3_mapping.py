@@ -550,3 +550,14 @@ def test_cancel_of_a_session_id_that_is_no_string(tencent: Tencent, session: Any
     error = tc3_call(tencent, "CancelCommonMixStream", {"MixStreamSessionId": session})["Error"]
     assert error["Code"] == "InvalidParameter"
     assert error["Message"].startswith("mix_stream_session_id [")
+
+
+def test_an_api3_fault_keeps_its_http_status(tencent: Tencent) -> None:
+    tencent.emu.add_fault(
+        "tencent", "CancelCommonMixStream", code="InternalError", message="boom", http_status=503
+    )
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        tc3_call(tencent, "CancelCommonMixStream", {"MixStreamSessionId": "x"})
+    assert failed.value.code == 503
+    answer = json.loads(failed.value.read())["Response"]
+    assert answer["Error"] == {"Code": "InternalError", "Message": "boom"} and len(answer["RequestId"]) == 36
