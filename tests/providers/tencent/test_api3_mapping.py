@@ -561,3 +561,35 @@ def test_an_api3_fault_keeps_its_http_status(tencent: Tencent) -> None:
     assert failed.value.code == 503
     answer = json.loads(failed.value.read())["Response"]
     assert answer["Error"] == {"Code": "InternalError", "Message": "boom"} and len(answer["RequestId"]) == 36
+
+
+def test_a_body_over_the_cap_is_refused_in_the_api3_envelope(tencent: Tencent) -> None:
+    cap = tencent.emu.ctx.settings.max_body_bytes
+    headers = {"Content-Type": "application/json", "X-TC-Action": "CancelCommonMixStream"}
+    request = urllib.request.Request(f"{tencent.emu.url}/", data=b" " * (cap + 1), headers=headers)
+    assert answer(request)["Error"] == {
+        "Code": "InvalidParameter",
+        "Message": "The request body is too large.",
+    }
+
+
+@pytest.mark.parametrize("allow_copy", [0, 1, None])
+def test_allow_copy_takes_a_single_input_as_a_copy(tencent: Tencent, allow_copy: int | None) -> None:
+    tencent.publish("anchor")
+    body: dict[str, Any] = {
+        "MixStreamSessionId": "copy",
+        "InputStreamList": [{"InputStreamName": "anchor", "LayoutParams": {"ImageLayer": 1}}],
+        "OutputParams": {"OutputStreamName": "copy_out", "OutputStreamType": 1},
+    }
+    if allow_copy is not None:
+        body["ControlParams"] = {"AllowCopy": allow_copy}
+    response = tc3_call(tencent, "CreateCommonMixStream", body)
+    if allow_copy == 1:
+        assert set(response) == {"RequestId"}
+        task = tencent.emu.ctx.tasks.get("tencent:copy")
+        assert task is not None and [layer.id for layer in task.job.layers] == ["anchor"]
+    else:
+        assert response["Error"] == {
+            "Code": "InvalidParameter.InvalidMixInputParam",
+            "Message": "Mix input stream number error, at least two streams!",
+        }
