@@ -61,6 +61,8 @@ def test_decode_body_takes_a_json_object_only() -> None:
     ("value", "echoed"),
     [
         (123, "123"),
+        (7, "7"),
+        ("x", "x"),
         ("abc", "abc"),
         ("x" * 64, "x" * 64),
         ("x" * 65, None),
