@@ -3,14 +3,18 @@ that a ``mixv2`` push ending leaves alone, and a pair that is already mixing not
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Any
 
 import pytest
 
-from emulator.core.streams import MediaInfo
-from emulator.providers.tencent.automix import AutoMixSpec, parse_mixv2
+from emulator.core.streams import MediaInfo, StreamRegistry
+from emulator.providers.tencent.automix import AutoMixer, AutoMixSpec, parse_mixv2
+from emulator.providers.tencent.mixing import MixService
+from emulator.providers.tencent.pictures import PictureRegistry
+from emulator.providers.tencent.sessions import SessionStore
 from tests.providers.tencent.helpers import APPID, Tencent, start_para, stream
 
 ROOM = "1234_lewis_room"
@@ -158,3 +162,26 @@ def test_an_auto_mix_that_cannot_start_is_logged(tencent: Tencent, caplog: pytes
 
 
 QUERY_BIG = {"query": {"mixv2": f"t_id:1;session_id:{ROOM};layer:b"}}
+
+
+def test_an_auto_mixer_hears_its_own_contexts_pushes(tencent: Tencent) -> None:
+    """A mixer made here, on a copy of the context with a registry of its own (dropped with it): it hears
+    that registry's pushes, starts the mix through the service it was given and names its app."""
+    ctx = tencent.emu.ctx
+    own = dataclasses.replace(ctx, registry=StreamRegistry(ctx.clock))
+    service = MixService(own, SessionStore(ctx.clock), PictureRegistry())
+    AutoMixer(own, service)
+    for stream_id, layer in (("big", "b"), ("small", "s")):
+        ctx.registry.publish(stream_id, "pattern:color?color=#00ff00&size=64x36", info=MediaInfo(64, 36, 25))
+        own.registry.publish(
+            stream_id,
+            "pattern:color?color=#00ff00&size=64x36",
+            origin="rtmp",
+            info=MediaInfo(64, 36, 25),
+            extra={"query": {"mixv2": f"t_id:1;session_id:own_room;layer:{layer}"}},
+        )
+    tencent.emu.advance_clock(5)
+    settle(tencent)
+    task = ctx.tasks.find("tencent", "own_room")
+    assert task is not None and task.meta["api"] == "auto" and task.meta["app_id"] == APPID
+    assert service.sessions.get("own_room") is not None  # started through the given service
