@@ -159,8 +159,9 @@ def test_an_audio_background_under_pictures_is_code_28() -> None:
 
 
 def test_only_audio_inputs_make_an_audio_only_mix() -> None:
+    crop = {"crop_x": 1, "crop_y": 1}  # an audio-only mix crops nothing, whatever the request says
     job = job_of(
-        [stream("a", 1, input_type=4), stream("b", 2, input_type=4)],
+        [stream("a", 1, input_type=4, crop=crop), stream("b", 2, input_type=4)],
         {"a": (64, 36)},
         output=OutputOptions(audio_bitrate=128_000, sample_rate=48_000, channels=1),
     )
@@ -308,6 +309,10 @@ def test_a_pictures_alpha_applies_only_with_use_picture_transparent() -> None:
         ),  # to the edge
         ({"crop_x": 20, "crop_y": 30}, Rect(20, 30, 300, 150)),  # no size: to the right and bottom edges
         ({"crop_width": 320, "crop_height": 180}, Rect(0, 0, 320, 180)),
+        (
+            {"crop_x": 319, "crop_y": 179, "crop_width": 1, "crop_height": 1},
+            Rect(319, 179, 1, 1),
+        ),  # one pixel
     ],
 )
 def test_crop_boxes_inside_the_source(crop: dict[str, int], box: Rect) -> None:
