@@ -174,3 +174,32 @@ def create_body(session: str) -> dict[str, object]:
         ],
         "OutputParams": {"OutputStreamName": f"out_{session}", "OutputStreamType": 1},
     }
+
+
+def test_a_session_lists_the_app_that_started_it(tencent: Tencent) -> None:
+    tencent.publish("a")
+    tencent.publish("b")
+    assert tencent.call(start_para("room", "out", TWO, output_stream_type=1)).code == 0
+    sessions = tencent.emu.request("GET", "/_emulator/tencent/sessions")["sessions"]
+    assert [(s["session_id"], s["output_stream_id"], s["app_id"]) for s in sessions] == [
+        ("room", "out", APPID)
+    ]
+
+
+def test_a_mix_cannot_take_its_own_output_as_an_input(tencent: Tencent) -> None:
+    tencent.publish("a")
+    tencent.publish("b")
+    assert tencent.call(start_para("room", "out", TWO, output_stream_type=1)).code == 0
+    update = start_para("room", "out", [stream("a", 1), stream("out", 2)])  # type 0: "out" is an input
+    answer = tencent.call(update)
+    assert (answer.code, answer.message) == (-505, "streamid: [out], no exist")
+    # ... while another session may mix it at once
+    other = start_para("other", "out2", [stream("a", 1), stream("out", 2)], output_stream_type=1)
+    assert tencent.call(other).code == 0
+
+
+def test_a_push_exactly_5_s_old_is_ready(tencent: Tencent) -> None:
+    pushed = tencent.emu.ctx.registry.publish("b", "pattern:color?color=#ff0000&size=64x36")
+    service = service_of(tencent)
+    assert service._ready("b", pushed.published_at + 5.0, None) is True
+    assert service._ready("b", pushed.published_at + 4.999, None) is False
