@@ -433,3 +433,13 @@ def test_template_positions_are_whole_pixels(
 
     placed = window_position(template, index, *canvas, *window)
     assert placed == position and all(type(value) is int for value in placed)
+
+
+def test_the_output_is_at_least_one_pixel_each_way() -> None:
+    assert canvas_size(job_of([stream("a", 1), stream("b", 2)], {"a": (1, 1), "b": (16, 9)})) == (1, 1)
+    # 1 % of 40 pixels rounds to 0
+    for size, shown in (({"image_width": 0.01}, "0x0"), ({"image_width": 0.01, "image_height": 0.5}, "0x20")):
+        assert refused([stream("a", 1, **size), stream("b", 2)], {"a": (40, 40), "b": (16, 9)}) == (
+            -4,
+            f"Stream params error, output size {shown} not in (0, 3000]!",
+        )
