@@ -28,6 +28,7 @@ ROOM = "1234_lewis_room"
         ("t_id:1;session_id:" + "r" * 80 + ";layer:b", AutoMixSpec(False, "r" * 80, True)),
         ("t_id:1;session_id:" + "r" * 81 + ";layer:b", None),
         ("t_id:1;session_id:a:b;layer:b", None),  # split at the first colon only: "a:b" is no id
+        ("t_id:2;session_id:room;layer:s;session_id:x:y", None),  # the last one counts, and "x:y" is no id
         ("t_id:1;session_id:;layer:b", None),
         ("t_id:12;session_id:room;layer:b", None),
         ("t_id:0;session_id:room;layer:b", None),
@@ -185,3 +186,17 @@ def test_an_auto_mixer_hears_its_own_contexts_pushes(tencent: Tencent) -> None:
     task = ctx.tasks.find("tencent", "own_room")
     assert task is not None and task.meta["api"] == "auto" and task.meta["app_id"] == APPID
     assert service.sessions.get("own_room") is not None  # started through the given service
+
+
+def test_a_partner_that_ended_is_forgotten(tencent: Tencent, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="emulator.providers.tencent.automix")
+    push(tencent, "big", "b")
+    push(tencent, "small", "s")
+    tencent.emu.ctx.registry.unpublish("small")  # before the pair was 5 s old: no mix yet
+    tencent.emu.advance_clock(5)
+    settle(tencent)
+    push(tencent, "big", "b")  # the big anchor again, alone
+    tencent.emu.advance_clock(5)
+    settle(tencent)
+    assert tencent.emu.ctx.tasks.find("tencent", ROOM) is None
+    assert not [m for m in caplog.messages if "did not start" in m]  # no start was tried without the partner

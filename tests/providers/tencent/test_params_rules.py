@@ -190,6 +190,8 @@ def test_a_valid_start_with_its_defaults() -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
+        ({"output_stream_id": "a b"}, (-4, f"output_stream_id [a b] {IDENT_RULE}")),
+        ({"output_stream_id": None}, (-4, f"output_stream_id [null] {IDENT_RULE}")),
         ({"output_stream_type": 2}, (-111, "output_stream_type [2] invalid, use 0 or 1!")),
         ({"output_stream_type": -1}, (-111, "output_stream_type [-1] invalid, use 0 or 1!")),
         ({"output_stream_type": "x"}, (-111, "output_stream_type [x] must be a number!")),
