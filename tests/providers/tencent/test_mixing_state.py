@@ -78,20 +78,22 @@ def test_a_stream_pushed_5_s_ago_is_mixed(tencent: Tencent, waited: float) -> No
     assert tencent.call(start_para("room", "a", TWO)).code == 0
 
 
-def test_a_window_pushed_just_under_5_s_ago_is_code_505(tencent: Tencent) -> None:
+def test_a_window_pushed_under_5_s_ago_is_code_505(tencent: Tencent) -> None:
+    # The emulator clock also runs with the wall clock: 1 s of slack for a loaded machine (the exact
+    # boundary is test_a_push_exactly_5_s_old_is_ready's).
     tencent.publish("a")
     tencent.publish("b", settle=False)
-    tencent.emu.advance_clock(4.9)
+    tencent.emu.advance_clock(4.0)
     answer = tencent.call(start_para("room", "a", TWO))
     assert (answer.code, answer.message) == (-505, "streamid: [b], no exist")
-    tencent.emu.advance_clock(0.1)
+    tencent.emu.advance_clock(1.0)
     assert tencent.call(start_para("room", "a", TWO)).code == 0
 
 
-def test_a_background_pushed_just_under_5_s_ago_is_code_28(tencent: Tencent) -> None:
+def test_a_background_pushed_under_5_s_ago_is_code_28(tencent: Tencent) -> None:
     tencent.publish("b")
     tencent.publish("a", settle=False)
-    tencent.emu.advance_clock(4.9)
+    tencent.emu.advance_clock(4.0)
     answer = tencent.call(start_para("room", "a", TWO))
     assert (answer.code, answer.message) == (
         -28,
