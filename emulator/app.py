@@ -17,7 +17,8 @@ from aiohttp import web
 from emulator.config import Settings
 from emulator.context import EmulatorContext
 from emulator.control.access import control_access, ensure_control_token
-from emulator.control.routes import CTX, add_control_routes
+from emulator.control.context_key import CTX
+from emulator.control.routes import add_control_routes
 from emulator.control.validation import FieldError, json_error
 from emulator.core.eventlog import log_request, log_task_event
 from emulator.core.httpnoise import quiet_client_http_errors

@@ -13,7 +13,7 @@ from aiohttp import web
 from emulator.app import create_app
 from emulator.config import Settings
 from emulator.context import EmulatorContext
-from emulator.control.routes import CTX
+from emulator.control.context_key import CTX
 from emulator.core.tasks import PipelineFactory
 from emulator.eventloop import new_event_loop
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator.context import EmulatorContext
+from emulator.control.context_key import context_of
 from emulator.control.validation import json_error
 
 RECORDINGS = "recordings"
@@ -54,14 +55,9 @@ def _serve_under(root: Path, relative: str) -> web.StreamResponse:
     return web.FileResponse(path, headers=headers)
 
 
-def add_artifact_routes(app: web.Application, ctx: EmulatorContext) -> None:
-    recordings, hls = ctx.settings.data_dir / RECORDINGS, ctx.settings.data_dir / HLS
+async def recording(request: web.Request) -> web.StreamResponse:
+    return _serve_under(context_of(request).settings.data_dir / RECORDINGS, request.match_info["path"])
 
-    async def recording(request: web.Request) -> web.StreamResponse:
-        return _serve_under(recordings, request.match_info["path"])
 
-    async def hls_file(request: web.Request) -> web.StreamResponse:
-        return _serve_under(hls, request.match_info["path"])
-
-    app.router.add_get("/_emulator/recordings/{path:.+}", recording)
-    app.router.add_get("/_emulator/hls/{path:.+}", hls_file)
+async def hls_file(request: web.Request) -> web.StreamResponse:
+    return _serve_under(context_of(request).settings.data_dir / HLS, request.match_info["path"])

@@ -11,12 +11,11 @@ reaches them (docs and README: "Clocks").
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from emulator.context import EmulatorContext
+from emulator.control.context_key import context_of
 
 MAX_SKEW_S = 10 * 365 * 86400
 
@@ -27,12 +26,7 @@ def clock_skew_check(value: Any) -> str | None:
     return None
 
 
-def clock_reset_handler(
-    context_of: Callable[[web.Request], EmulatorContext],
-) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def clock_reset(request: web.Request) -> web.Response:
-        clock = context_of(request).clock
-        moved_back = clock.return_to_wall()
-        return web.json_response({"now": clock.now(), "offset": clock.offset, "moved_back": moved_back})
-
-    return clock_reset
+async def clock_reset(request: web.Request) -> web.Response:
+    clock = context_of(request).clock
+    moved_back = clock.return_to_wall()
+    return web.json_response({"now": clock.now(), "offset": clock.offset, "moved_back": moved_back})

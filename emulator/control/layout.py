@@ -6,21 +6,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.context import EmulatorContext
+from emulator.control.context_key import context_of
 from emulator.control.validation import FieldError
 
 
-def add_layout_routes(app: web.Application, ctx: EmulatorContext) -> None:
-    async def task_layout(request: web.Request) -> web.Response:
-        task = ctx.tasks.get(request.match_info["task_id"])
-        if task is None:
-            raise FieldError(
-                "task_id", f"no task {request.match_info['task_id']!r}", status=404, code="TaskNotFound"
-            )
-        from emulator.media.layout import describe_layout  # the media engine loads on first use
+async def task_layout(request: web.Request) -> web.Response:
+    task = context_of(request).tasks.get(request.match_info["task_id"])
+    if task is None:
+        raise FieldError(
+            "task_id", f"no task {request.match_info['task_id']!r}", status=404, code="TaskNotFound"
+        )
+    from emulator.media.layout import describe_layout  # the media engine loads on first use
 
-        media = task.media_status()
-        layout = describe_layout(task.job, media.get("inputs", {}), media.get("shown", {}))
-        return web.json_response({"task": task.id, "state": task.state.value, **layout})
-
-    app.router.add_get("/_emulator/tasks/{task_id}/layout", task_layout)
+    media = task.media_status()
+    layout = describe_layout(task.job, media.get("inputs", {}), media.get("shown", {}))
+    return web.json_response({"task": task.id, "state": task.state.value, **layout})

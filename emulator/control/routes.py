@@ -11,9 +11,10 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.context import EmulatorContext
-from emulator.control.artifacts import add_artifact_routes, output_urls
-from emulator.control.clock import clock_reset_handler, clock_skew_check
-from emulator.control.layout import add_layout_routes
+from emulator.control.artifacts import hls_file, output_urls, recording
+from emulator.control.clock import clock_reset, clock_skew_check
+from emulator.control.context_key import context_of as _ctx
+from emulator.control.layout import task_layout
 from emulator.control.openapi import openapi_document
 from emulator.control.validation import (
     Field,
@@ -31,14 +32,9 @@ from emulator.core.resolver import INVALID_PREFIX
 from emulator.core.streams import MediaInfo
 from emulator.core.tasks import Task
 
-CTX = web.AppKey("ctx", EmulatorContext)
 PROBE_TIMEOUT_S = 5.0
 
 routes = web.RouteTableDef()
-
-
-def _ctx(request: web.Request) -> EmulatorContext:
-    return request.app[CTX]
 
 
 def _ok(data: dict[str, Any], status: int = 200) -> web.Response:
@@ -399,7 +395,8 @@ async def fault_delete(request: web.Request) -> web.Response:
 
 def add_control_routes(app: web.Application) -> None:
     app.add_routes(routes)
-    add_layout_routes(app, app[CTX])
-    add_artifact_routes(app, app[CTX])
-    app.router.add_post("/_emulator/clock/reset", clock_reset_handler(_ctx))
+    app.router.add_get("/_emulator/tasks/{task_id}/layout", task_layout)
+    app.router.add_get("/_emulator/recordings/{path:.+}", recording)
+    app.router.add_get("/_emulator/hls/{path:.+}", hls_file)
+    app.router.add_post("/_emulator/clock/reset", clock_reset)
     app.router.add_get("/_emulator/openapi.json", openapi_document)
