@@ -36,13 +36,12 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def create_app(settings: Settings, pipeline_factory: PipelineFactory | None = None) -> web.Application:
     ctx = EmulatorContext.create(settings, pipeline_factory)
     app = web.Application(
-        client_max_size=settings.max_body_bytes, middlewares=[_errors_middleware, _journal_middleware]
+        client_max_size=settings.max_body_bytes,
+        middlewares=[_errors_middleware, _journal_middleware, control_access],
     )
     app[CTX] = ctx
     ensure_control_token(settings)
     quiet_client_http_errors()
-    if settings.control_token is not None:
-        app.middlewares.append(control_access(settings.control_token))
     ctx.clock.on_advance(ctx.tasks.tick)
     ctx.tasks.subscribe(log_task_event)  # idle rules are re-checked the moment a test moves the clock
     ctx.providers = load_providers(ctx)

@@ -17,6 +17,7 @@ import secrets
 from aiohttp import web
 
 from emulator.config import Settings
+from emulator.control.context_key import context_of
 from emulator.control.validation import json_error
 
 CONTROL_PREFIX = "/_emulator"
@@ -45,30 +46,26 @@ def _same(given: str, token: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), token.encode())
 
 
-def control_access(token: str) -> web.middleware:  # type: ignore[valid-type]
-    """A middleware letting only holders of ``token`` reach ``/_emulator``."""
-
-    @web.middleware
-    async def middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
-        path = request.path
-        if path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
-            return await handler(request)
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and _same(given.strip(), token):
-            return await handler(request)
-        if request.cookies.get(COOKIE) and _same(request.cookies[COOKIE], token):
-            return await handler(request)
-        if path in DASHBOARD_PATHS and _same(request.query.get("token", ""), token):
-            response = await handler(request)
-            response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path=CONTROL_PREFIX)
-            return response
-        answer = json_error(
-            401,
-            "Unauthorized",
-            "the control API needs its token: send 'Authorization: Bearer <token>' (control_token, "
-            "MIXEMU_CONTROL_TOKEN; the dashboard page takes ?token=<token>)",
-        )
-        answer.headers["WWW-Authenticate"] = 'Bearer realm="mix-emulator control API"'
-        return answer
-
-    return middleware
+@web.middleware
+async def control_access(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Lets only holders of the configured ``control_token`` reach ``/_emulator`` (all, if none is set)."""
+    token, path = context_of(request).settings.control_token, request.path
+    if token is None or (path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/")):
+        return await handler(request)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and _same(given.strip(), token):
+        return await handler(request)
+    if request.cookies.get(COOKIE) and _same(request.cookies[COOKIE], token):
+        return await handler(request)
+    if path in DASHBOARD_PATHS and _same(request.query.get("token", ""), token):
+        response = await handler(request)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path=CONTROL_PREFIX)
+        return response
+    answer = json_error(
+        401,
+        "Unauthorized",
+        "the control API needs its token: send 'Authorization: Bearer <token>' (control_token, "
+        "MIXEMU_CONTROL_TOKEN; the dashboard page takes ?token=<token>)",
+    )
+    answer.headers["WWW-Authenticate"] = 'Bearer realm="mix-emulator control API"'
+    return answer
