@@ -1,0 +1,71 @@
+"""The request journal's and the fault injector's own bookkeeping: ids from 1, the journal's default and
+smallest sizes, and form bodies redacted with their blank fields kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from emulator.core.faults import FaultInjector, FaultRule
+from emulator.core.job import MixJob
+from emulator.core.journal import RequestJournal
+
+
+def _record(journal: RequestJournal, n: int, body: bytes = b"") -> Any:
+    return journal.record(
+        time=float(n),
+        provider="zego",
+        action=f"A{n}",
+        method="POST",
+        path="/",
+        query={},
+        headers={},
+        body=body,
+        status=200,
+        response=b"",
+        duration_ms=1.0,
+    )
+
+
+def test_the_journal_keeps_the_newest_1000_by_default_numbered_from_1() -> None:
+    journal = RequestJournal()
+    for n in range(1001):
+        _record(journal, n)
+    entries = journal.query()
+    assert len(entries) == 1000
+    assert (entries[0].id, entries[0].action, entries[-1].id) == (2, "A1", 1001)
+
+
+def test_a_journal_of_size_0_or_less_still_keeps_the_last_entry() -> None:
+    for size in (0, -5, 1):
+        journal = RequestJournal(size)
+        _record(journal, 1)
+        _record(journal, 2)
+        assert [e.action for e in journal.query()] == ["A2"], size
+    two = RequestJournal(2)
+    for n in range(3):
+        _record(two, n)
+    assert [e.action for e in two.query()] == ["A1", "A2"]
+
+
+def test_form_bodies_keep_blank_fields_and_show_the_redaction_plainly() -> None:
+    journal = RequestJournal()
+    entry = _record(journal, 1, b"a=&Signature=abc&b=x%2Fy")
+    assert entry.body == "a=&Signature=***&b=x%2Fy"
+
+
+def test_fault_ids_start_at_1() -> None:
+    faults = FaultInjector()
+    first = faults.add(FaultRule(provider="zego", action="*", code=1))
+    second = faults.add(FaultRule(provider="zego", action="*", code=2))
+    assert (first.id, second.id) == (1, 2)
+
+
+def test_job_errors_name_the_job() -> None:
+    with pytest.raises(TypeError, match=r"^job: expected an object$"):
+        MixJob.from_dict([])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^job\.nope: unknown field$"):
+        MixJob.from_dict({"canvas": {"width": 2, "height": 2}, "nope": 1})
+    with pytest.raises(TypeError, match=r"^job\.canvas: expected an object$"):
+        MixJob.from_dict({"canvas": 5})
