@@ -9,7 +9,7 @@ import pytest
 
 from emulator.core.faults import FaultInjector, FaultRule
 from emulator.core.job import MixJob
-from emulator.core.journal import RequestJournal
+from emulator.core.journal import RequestJournal, redact_text
 
 
 def _record(journal: RequestJournal, n: int, body: bytes = b"") -> Any:
@@ -69,3 +69,29 @@ def test_job_errors_name_the_job() -> None:
         MixJob.from_dict({"canvas": {"width": 2, "height": 2}, "nope": 1})
     with pytest.raises(TypeError, match=r"^job\.canvas: expected an object$"):
         MixJob.from_dict({"canvas": 5})
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"probability": 1.0001}, "probability: between 0 and 1"),
+        ({"probability": -0.0001}, "probability: between 0 and 1"),
+        ({"times": 0}, "times: at least 1"),
+        ({"delay_ms": -1}, "delay_ms: not negative"),
+    ],
+)
+def test_fault_rules_out_of_range_are_refused_with_the_field_named(bad: dict, message: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        FaultInjector().add(FaultRule("zego", "StartMix", code=1, **bad))
+    assert str(refused.value) == message
+
+
+def test_fault_rules_at_the_edges_of_their_ranges_are_taken() -> None:
+    faults = FaultInjector()
+    for edge in ({"probability": 0.0}, {"probability": 1.0}, {"times": 1}, {"delay_ms": 0}):
+        faults.add(FaultRule("zego", "StartMix", code=1, **edge))
+    assert len(faults.list()) == 4
+
+
+def test_secrets_in_free_text_are_replaced() -> None:
+    assert redact_text("a=1&Signature=abc&b=2") == "a=1&Signature=***&b=2"
