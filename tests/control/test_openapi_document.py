@@ -128,3 +128,12 @@ def test_the_default_table_is_the_control_api() -> None:
     assert (
         paths["/_emulator/faults/{fault_id}"]["delete"]["operationId"] == "delete_emulator_faults_fault_id_"
     )
+
+
+def test_a_field_is_named_before_its_first_colon_and_keeps_its_capitals() -> None:
+    op = Op("POST", "/_emulator/Zego/SoundLevels", "Levels", body=("offsetX?: integer", "when: date:time"))
+    (operation,) = build_document((op,))["paths"]["/_emulator/Zego/SoundLevels"].values()
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema["properties"] == {"offsetX": {"type": "integer"}, "when": {"type": "date:time"}}
+    assert schema["required"] == ["when"]
+    assert operation["operationId"] == "post_emulator_Zego_SoundLevels"
