@@ -20,8 +20,6 @@ def test_the_per_url_locks_are_dropped_when_the_deliveries_end() -> None:
         for n in range(3):
             dispatcher.send("zego", f"e{n}", url, {"event": f"e{n}", "n": n})
         dispatcher.send("zego", "other", url + "?x=1", {"event": "other", "n": 5})
-        await asyncio.sleep(0.02)
-        assert sorted(dispatcher._url_locks) == [url, url + "?x=1"]
         await _settle(dispatcher, 4)
         await asyncio.sleep(0.01)
         assert dispatcher._url_locks == {}
