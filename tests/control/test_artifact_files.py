@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+from mimetypes import MimeTypes
 from pathlib import Path
 
+import pytest
+from aiohttp import web_fileresponse
 from aiohttp.test_utils import TestClient, TestServer
 
 from emulator.app import create_app
@@ -99,3 +102,16 @@ def test_the_task_view_urls_of_a_sinks_files(tmp_path: Path) -> None:
         "recording_url": None,
         "hls_url": None,
     }
+
+
+def test_a_playlist_keeps_the_hls_type_where_the_system_maps_m3u8_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Some systems' mime.types name .m3u8 audio/x-mpegurl; players want HLS's own type whatever the host.
+    elsewhere = MimeTypes()
+    elsewhere.add_type("audio/x-mpegurl", ".m3u8")
+    monkeypatch.setattr(web_fileresponse, "CONTENT_TYPES", elsewhere)
+    (tmp_path / "hls" / "out").mkdir(parents=True)
+    (tmp_path / "hls" / "out" / "index.m3u8").write_text("#EXTM3U\n")
+    ((status, headers, _),) = _fetch(tmp_path, ["/_emulator/hls/out/index.m3u8"])
+    assert status == 200 and headers["Content-Type"] == "application/vnd.apple.mpegurl"
