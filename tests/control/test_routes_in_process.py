@@ -18,13 +18,32 @@ from emulator.control.context_key import CTX
 from emulator.core.job import Canvas, Layer, MixJob, Output, Rect
 
 
-def _refusing_factory(*args: Any, **kwargs: Any) -> Any:
+class _StatuslessPipeline:
+    """Starts, then cannot say how it is doing (its status read fails)."""
+
+    def start(self) -> None:
+        pass
+
+    def stop(self, timeout: float = 5.0) -> None:
+        pass
+
+    def status(self) -> dict[str, Any]:
+        raise RuntimeError("engine gone")
+
+    def snapshot_png(self) -> None:
+        return None
+
+
+def _factory(job: MixJob, **kwargs: Any) -> Any:
+    if kwargs["task_id"].endswith(":quiet"):
+        return _StatuslessPipeline()
     raise RuntimeError("no media engine here")
 
 
 def _with_client(tmp_path: Path, body: Callable[[TestClient, EmulatorContext], Awaitable[None]]) -> None:
     async def main() -> None:
-        app = create_app(Settings(port=0, rtmp_port=None, data_dir=tmp_path), _refusing_factory)
+        settings = Settings(port=0, rtmp_port=None, data_dir=tmp_path, public_host="emu.test:9000")
+        app = create_app(settings, _factory)
         async with TestClient(TestServer(app)) as client:
             await body(client, app[CTX])
 
@@ -60,6 +79,36 @@ def test_the_layout_of_a_task_whose_pipeline_never_started(tmp_path: Path) -> No
         layout = await response.json()
         assert (layout["task"], layout["state"]) == ("zego:t1", "failed")
         assert [layer["id"] for layer in layout["layers"]] == ["a", "b"]
+        view = await (await client.get("/_emulator/tasks/zego:t1")).json()
+        assert (view["state"], view["last_error"], view["frames"], view["media_time"]) == (
+            "failed",
+            "no media engine here",
+            0,
+            0.0,
+        )
+        assert (view["inputs"], view["realtime_factor"], view["behind"]) == ({}, None, False)
+        assert view["outputs"] == [
+            {
+                "recording_url": None,
+                "hls_url": None,
+                "stream_id": "out",
+                "play": {
+                    "flv": "http://emu.test:9000/live/out.flv",
+                    "hls": "http://emu.test:9000/live/out/index.m3u8",
+                },
+            }
+        ]
+
+    _with_client(tmp_path, body)
+
+
+def test_a_task_whose_status_cannot_be_read_shows_why(tmp_path: Path) -> None:
+    async def body(client: TestClient, ctx: EmulatorContext) -> None:
+        ctx.tasks.start("zego", "quiet", MixJob(Canvas(64, 36), [], [Output("q")]))
+        view = await (await client.get("/_emulator/tasks/zego:quiet")).json()
+        assert (view["state"], view["last_error"]) == ("starting", "status unavailable: engine gone")
+        assert (view["frames"], view["media_time"], view["outputs"][0]["recording_url"]) == (0, 0.0, None)
+        await ctx.tasks.stop_all()
 
     _with_client(tmp_path, body)
 
