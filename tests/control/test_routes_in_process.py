@@ -5,17 +5,21 @@ answer. Built per test, so these also test how the app registers each route."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from emulator.app import create_app
 from emulator.config import Settings
 from emulator.context import EmulatorContext
+from emulator.control import routes
 from emulator.control.context_key import CTX
 from emulator.core.job import Canvas, Layer, MixJob, Output, Rect
+from emulator.media import probe as probe_module
 
 
 class _StatuslessPipeline:
@@ -34,9 +38,23 @@ class _StatuslessPipeline:
         return None
 
 
+class _ReportingPipeline(_StatuslessPipeline):
+    def status(self) -> dict[str, Any]:
+        return {
+            "frames": 12,
+            "media_time": 0.48,
+            "realtime_factor": 0.9,
+            "behind": True,
+            "inputs": {"a": {"state": "live"}},
+            "outputs": {"r": {"frames": 12}},
+        }
+
+
 def _factory(job: MixJob, **kwargs: Any) -> Any:
     if kwargs["task_id"].endswith(":quiet"):
         return _StatuslessPipeline()
+    if kwargs["task_id"].endswith(":busy"):
+        return _ReportingPipeline()
     raise RuntimeError("no media engine here")
 
 
@@ -87,6 +105,8 @@ def test_the_layout_of_a_task_whose_pipeline_never_started(tmp_path: Path) -> No
             0.0,
         )
         assert (view["inputs"], view["realtime_factor"], view["behind"]) == ({}, None, False)
+        assert view["snapshot_url"] == "http://emu.test:9000/_emulator/tasks/zego:t1/snapshot.png"
+        assert view["layout_url"] == "http://emu.test:9000/_emulator/tasks/zego:t1/layout"
         assert view["outputs"] == [
             {
                 "recording_url": None,
@@ -132,5 +152,74 @@ def test_the_openapi_document_is_served(tmp_path: Path) -> None:
         response = await client.get("/_emulator/openapi.json")
         assert response.status == 200
         assert (await response.json())["paths"]["/_emulator/clock/reset"]["post"]["tags"] == ["clock"]
+
+    _with_client(tmp_path, body)
+
+
+def test_the_task_view_shows_what_the_pipeline_reports(tmp_path: Path) -> None:
+    async def body(client: TestClient, ctx: EmulatorContext) -> None:
+        ctx.tasks.start("zego", "busy", MixJob(Canvas(64, 36), [Layer("a", "stream:a")], [Output("r")]))
+        view = await (await client.get("/_emulator/tasks/zego:busy")).json()
+        assert (view["frames"], view["media_time"], view["realtime_factor"], view["behind"]) == (
+            12,
+            0.48,
+            0.9,
+            True,
+        )
+        assert view["inputs"] == {"a": {"state": "live"}} and view["last_error"] is None
+        assert view["outputs"][0]["frames"] == 12 and view["outputs"][0]["stream_id"] == "r"
+        await ctx.tasks.stop_all()
+
+    _with_client(tmp_path, body)
+
+
+def test_each_stream_origin_has_its_play_urls(tmp_path: Path) -> None:
+    async def body(client: TestClient, ctx: EmulatorContext) -> None:
+        ctx.registry.publish("pushed", "live:rtmp:pushed", origin="rtmp")
+        ctx.registry.publish("mixed", "live:mix:mixed", origin="mix")
+        ctx.registry.publish("control", "pattern:color", origin="control")
+        streams = (await (await client.get("/_emulator/streams")).json())["streams"]
+        play = {stream["stream_id"]: stream["play"] for stream in streams}
+        assert play == {
+            "pushed": {
+                "flv": "http://emu.test:9000/live/pushed.flv",
+                "hls": "http://emu.test:9000/live/pushed/index.m3u8",
+            },
+            "mixed": None,
+            "control": {"flv": "http://emu.test:9000/live/control.flv"},
+        }
+
+    _with_client(tmp_path, body)
+
+
+def test_a_stream_whose_source_names_no_published_stream_is_refused(tmp_path: Path) -> None:
+    async def body(client: TestClient, ctx: EmulatorContext) -> None:
+        response = await client.post("/_emulator/streams", json={"stream_id": "x", "source": "stream:nope"})
+        assert response.status == 400
+        assert await response.json() == {
+            "error": {
+                "code": "InvalidField",
+                "field": "source",
+                "message": "a file inside the media roots, a URL or a pattern: source",
+            }
+        }
+
+    _with_client(tmp_path, body)
+
+
+def test_a_probe_that_takes_too_long_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow_probe(spec: str) -> Any:
+        time.sleep(0.5)
+        raise AssertionError("waited for")
+
+    monkeypatch.setattr(routes, "PROBE_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(probe_module, "probe", slow_probe)
+
+    async def body(client: TestClient, ctx: EmulatorContext) -> None:
+        response = await client.post("/_emulator/streams", json={"stream_id": "x", "source": "pattern:color"})
+        assert response.status == 400
+        assert await response.json() == {
+            "error": {"code": "InvalidField", "field": "source", "message": "probing the source timed out"}
+        }
 
     _with_client(tmp_path, body)
