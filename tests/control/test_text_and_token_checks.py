@@ -3,9 +3,12 @@ IPv6; a token given with bytes no UTF-8 text holds is refused, not an error."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
-from emulator.control.access import _same, is_loopback
+from emulator.config import Settings
+from emulator.control.access import _same, ensure_control_token, is_loopback
 from emulator.control.validation import text
 
 NOT_TEXT = "must be text without NUL characters or lone surrogates"
@@ -29,3 +32,14 @@ def test_bracketed_ipv6_loopback_is_loopback() -> None:
 def test_a_token_with_undecodable_bytes_is_refused_without_error() -> None:
     assert not _same("s3cret\udcff", "s3cret")  # a header's bytes as aiohttp decodes them
     assert _same("s3cret", "s3cret") and not _same("s3cre", "s3cret")
+
+
+def test_a_token_made_at_start_holds_24_random_bytes() -> None:
+    tokens = set()
+    for _ in range(3):
+        exposed = Settings(host="0.0.0.0")
+        assert ensure_control_token(exposed)
+        token = exposed.control_token or ""
+        assert len(token) == 32 and len(base64.urlsafe_b64decode(token)) == 24  # URL-safe base64, no padding
+        tokens.add(token)
+    assert len(tokens) == 3
