@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from aiohttp import web
 
+from emulator.core import callbacks
 from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import EmulatorClock
 from tests.core.test_callbacks import _receiver, _settle
@@ -64,6 +66,41 @@ def test_close_ends_the_attempts_in_flight_and_a_closed_dispatcher_still_deliver
         assert delivery.delivered and seen == ["later"]
         await dispatcher.close()
         await receiver.cleanup()
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+def test_an_attempt_that_gets_no_answer_in_time_fails_and_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(callbacks, "ATTEMPT_TIMEOUT_S", 0.2)
+
+    async def main() -> None:
+        release = asyncio.Event()
+
+        async def hang(request: web.Request) -> web.Response:
+            await release.wait()
+            return web.Response()
+
+        app = web.Application()
+        app.router.add_post("/hang", hang)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        clock = EmulatorClock()
+        dispatcher = CallbackDispatcher(clock)
+        delivery = dispatcher.send(
+            "zego", "slow", f"http://127.0.0.1:{port}/hang", {"n": 0}, retry_delays=(2,)
+        )
+        await _settle(dispatcher, 1)
+        (attempt,) = delivery.attempts
+        assert (
+            attempt.status is None and attempt.error is not None and attempt.error.startswith("TimeoutError")
+        )
+        assert delivery.next_attempt_at == pytest.approx(attempt.time + 2, abs=0.5) and not delivery.gave_up
+        release.set()
+        await dispatcher.close()
         await runner.cleanup()
 
     asyncio.run(main())

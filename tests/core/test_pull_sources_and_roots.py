@@ -71,3 +71,16 @@ def test_a_relative_path_may_not_climb_even_back_into_its_root(tmp_path: Path) -
     assert roots.relative("sub/../f.png") is None
     assert roots.relative("sub%2F..%2Ff.png") is None
     assert roots.relative(str(tmp_path / "f.png")) is None
+
+
+def test_a_relative_file_is_looked_for_in_every_root_in_order(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    (second / "only_b.png").write_bytes(b"b")
+    (first / "both.png").write_bytes(b"a")
+    (second / "both.png").write_bytes(b"b")
+    roots = MediaRoots([first, second])
+    assert roots.find("only_b.png") == (second / "only_b.png").resolve()
+    assert roots.find("both.png") == (first / "both.png").resolve()
+    assert roots.find("neither.png") is None
