@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from emulator.core.callbacks import Attempt, CallbackDispatcher
+from emulator.core.clock import EmulatorClock
 from emulator.core.faults import FaultInjector, FaultRule
 from emulator.core.job import MixJob
 from emulator.core.journal import RequestJournal, redact_text
+from emulator.core.outbound import OutboundPolicy
 
 
 def _record(journal: RequestJournal, n: int, body: bytes = b"") -> Any:
@@ -95,3 +98,19 @@ def test_fault_rules_at_the_edges_of_their_ranges_are_taken() -> None:
 
 def test_secrets_in_free_text_are_replaced() -> None:
     assert redact_text("a=1&Signature=abc&b=2") == "a=1&Signature=***&b=2"
+
+
+def test_the_clock_refuses_to_move_back_saying_so() -> None:
+    with pytest.raises(ValueError) as refused:
+        EmulatorClock().advance(-0.001)
+    assert str(refused.value) == "seconds: the clock only moves forward"
+
+
+def test_a_callback_refused_by_the_allow_list_records_when_it_was_refused() -> None:
+    clock = EmulatorClock(lambda: 1000.0)
+    dispatcher = CallbackDispatcher(clock, OutboundPolicy(["a.example"]))
+    delivery = dispatcher.send("zego", "mix_start", "http://b.example/cb", {})
+    assert delivery.gave_up and not delivery.delivered
+    assert delivery.attempts == [
+        Attempt(1000.0, None, "'b.example' is not in the outbound allow-list (outbound_allow)")
+    ]

@@ -53,3 +53,25 @@ def test_an_entry_without_a_host_is_refused() -> None:
     for bad in (":80", "[]:80", "[]"):
         with pytest.raises(ValueError, match=r"names no host"):
             check_entries([bad])
+
+
+def test_a_url_without_a_port_has_its_schemes_default_port() -> None:
+    assert allowed("a.example:80", "http://a.example/x") and not allowed("a.example:81", "http://a.example/x")
+    assert allowed("a.example:443", "HTTPS://a.example/x") and allowed(
+        "a.example:443", "rtmps://a.example/l/s"
+    )
+    assert not allowed("a.example:444", "rtmps://a.example/l/s")
+    assert allowed("a.example:1935", "rtmp://a.example/live/s")
+    assert not allowed("a.example:80", "ftp://a.example/x")  # no default port known: only a port-less entry
+
+
+def test_the_refusal_names_the_host() -> None:
+    policy = OutboundPolicy(["a.example"])
+    assert (
+        policy.refusal("http://b.example:8080/x")
+        == "'b.example' is not in the outbound allow-list (outbound_allow)"
+    )
+    assert (
+        policy.refusal("file:///etc/passwd")
+        == "'file:///etc/passwd' is not in the outbound allow-list (outbound_allow)"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import ResolvedSource
-from emulator.core.resolver import SourceResolverImpl, pull_spec
+from emulator.core.resolver import SourceResolverImpl, pull_spec, stream_id_in
 from emulator.core.streams import StreamRegistry
 from emulator.core.urlmap import MediaRoots, UrlMap
 
@@ -84,3 +84,15 @@ def test_a_relative_file_is_looked_for_in_every_root_in_order(tmp_path: Path) ->
     assert roots.find("only_b.png") == (second / "only_b.png").resolve()
     assert roots.find("both.png") == (first / "both.png").resolve()
     assert roots.find("neither.png") is None
+
+
+def test_the_stream_id_of_a_pull_url_is_its_last_path_segment() -> None:
+    assert stream_id_in("rtmp://h/live/abc/") == "abc"
+    assert stream_id_in("http://h/live/ABX.flv?t=1") == "ABX"
+    assert stream_id_in("rtmp://h/app/live/deep/name") == "name"
+    assert stream_id_in("rtmp://h/") is None
+
+
+def test_a_published_stream_keeps_its_room_and_user() -> None:
+    stream = StreamRegistry(EmulatorClock()).publish("s", "pattern:color", room_id="r1", user_id="u1")
+    assert (stream.room_id, stream.user_id) == ("r1", "u1")

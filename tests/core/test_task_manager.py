@@ -173,6 +173,12 @@ def test_a_start_notes_the_task_for_the_request_being_handled(tmp_path: Path) ->
         with request_notes() as notes:
             assert rig.manager.find("zego", "t1") is rig.manager.get("zego:t1")
         assert notes.tasks == ["zego:t1"]
+        rig.start("t3")
+        with request_notes() as notes:
+            rig.manager.update("zego:t3", mix())
+            rig.manager.stop("zego:t1")
+        assert notes.tasks == ["zego:t3", "zego:t1"]
+        await settle(rig)
 
     run(body)
 
@@ -224,8 +230,9 @@ def test_an_update_replaces_the_job_and_tells_the_pipeline(tmp_path: Path) -> No
         assert rig.events_of("zego:t1") == ["started", "updated"]
         rig.manager.update("zego:t1", new_job)
         assert task.update_count == 2
-        with pytest.raises(KeyError):
+        with pytest.raises(KeyError) as unknown:
             rig.manager.update("zego:none", new_job)
+        assert unknown.value.args == ("zego:none",)
 
     run(body)
 
