@@ -125,7 +125,7 @@ async def settle(rig: Rig) -> None:
     """Let pipeline events posted from other threads and finished stops be handled."""
     for _ in range(3):
         await asyncio.sleep(0)
-    await rig.manager.wait_idle()
+    await rig.manager.wait_idle(timeout=5.0)  # a stop here takes milliseconds: a hung one fails fast
     await asyncio.sleep(0)
 
 
