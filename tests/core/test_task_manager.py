@@ -6,6 +6,7 @@ their boundaries, and what a stopped task keeps."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Awaitable, Callable
@@ -564,3 +565,73 @@ def test_the_clock_advance_rechecks_the_rules_through_tick(tmp_path: Path) -> No
         await settle(rig)
 
     run(body)
+
+
+def test_an_unpublished_input_does_not_hide_a_live_one_after_it(tmp_path: Path) -> None:
+    async def body() -> None:
+        rig = Rig(tmp_path)
+        job = mix(Layer("gone", "stream:gone"), Layer("up", "file:up.mp4"), idle_timeout=10)
+        task = rig.start("t1", job)
+        rig.pipelines["zego:t1"].inputs = {"up": {"state": "live"}}
+        rig.wall.now = T0 + 60
+        rig.manager.tick()
+        assert task.all_lost_since is None and task.state == TaskState.STARTING
+
+    run(body)
+
+
+def test_a_failing_pipeline_stop_is_logged_and_the_task_still_ends(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def body() -> None:
+        rig = Rig(tmp_path)
+        task = rig.start("t1")
+
+        def broken_stop(timeout: float = 5.0) -> None:
+            raise RuntimeError("encoder stuck")
+
+        rig.pipelines["zego:t1"].stop = broken_stop  # type: ignore[method-assign]
+        rig.manager.stop("zego:t1")
+        await settle(rig)
+        assert task.state == TaskState.STOPPED
+
+    with caplog.at_level(logging.ERROR, "emulator.core.tasks"):
+        run(body)
+    (record,) = [r for r in caplog.records if r.name == "emulator.core.tasks"]
+    assert record.getMessage() == "stopping task zego:t1" and record.exc_info is not None
+
+
+def test_a_stop_runs_on_its_own_named_daemon_thread_that_outlives_a_closed_loop_quietly(
+    tmp_path: Path,
+) -> None:
+    release = threading.Event()
+    seen: list[tuple[str, bool]] = []
+    failures: list[BaseException | None] = []
+    previous_hook = threading.excepthook
+    threading.excepthook = lambda args: failures.append(args.exc_value)
+
+    async def body() -> None:
+        rig = Rig(tmp_path)
+        rig.start("t1")
+
+        def slow_stop(timeout: float = 5.0) -> None:
+            thread = threading.current_thread()
+            seen.append((thread.name, thread.daemon))
+            release.wait(10)
+
+        rig.pipelines["zego:t1"].stop = slow_stop  # type: ignore[method-assign]
+        rig.manager.stop("zego:t1")
+        for _ in range(200):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+
+    try:
+        run(body)  # returns while the stop still runs: its loop is closed when the stop ends
+        release.set()
+        (stopper,) = [t for t in threading.enumerate() if t.name == "stop zego:t1"]
+        stopper.join(10)
+    finally:
+        threading.excepthook = previous_hook
+    assert seen == [("stop zego:t1", True)]
+    assert failures == []
