@@ -27,6 +27,7 @@ def test_other_control_and_astral_characters_are_text() -> None:
 def test_bracketed_ipv6_loopback_is_loopback() -> None:
     assert is_loopback("[::1]") and is_loopback("::1")
     assert not is_loopback("[::2]") and not is_loopback("[2001:db8::1]")
+    assert not is_loopback("X127.0.0.1") and not is_loopback("127.0.0.1X")  # not an address at all
 
 
 def test_a_token_with_undecodable_bytes_is_refused_without_error() -> None:
