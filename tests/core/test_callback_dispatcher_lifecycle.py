@@ -11,7 +11,16 @@ from aiohttp import web
 from emulator.core import callbacks
 from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import EmulatorClock
-from tests.core.test_callbacks import _receiver, _settle
+from tests.core.test_callbacks import _receiver
+
+
+async def _settle(dispatcher: CallbackDispatcher, count: int, timeout: float = 10.0) -> None:
+    """Until ``count`` attempts were made in all (bounded: a loaded machine may be slow)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while sum(len(d.attempts) for d in dispatcher.list()) < count:
+        assert loop.time() < deadline, dispatcher.list()
+        await asyncio.sleep(0.01)
 
 
 def test_the_per_url_locks_are_dropped_when_the_deliveries_end() -> None:
