@@ -13,6 +13,7 @@ from emulator import __version__
 from emulator.context import EmulatorContext
 from emulator.control.artifacts import hls_file, output_urls, recording
 from emulator.control.clock import clock_reset, clock_skew_check
+from emulator.control.context_key import CTX as CTX  # kept importable from here for existing callers
 from emulator.control.context_key import context_of as _ctx
 from emulator.control.layout import task_layout
 from emulator.control.openapi import openapi_document
