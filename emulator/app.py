@@ -50,7 +50,7 @@ def create_app(settings: Settings, pipeline_factory: PipelineFactory | None = No
     add_control_routes(app)
     from emulator.media.live_http import add_live_routes
 
-    add_live_routes(app, ctx.hub, settings.data_dir / "hls")
+    add_live_routes(app, ctx.hub, settings.data_dir / "hls", demand=ctx.hls_demand)
     app.router.add_route("*", "/", _root)
     app.cleanup_ctx.append(_background)
     app.on_shutdown.append(_stop_media)

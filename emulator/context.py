@@ -17,6 +17,7 @@ from emulator.core.tasks import PipelineFactory, TaskManager
 from emulator.core.urlmap import MediaRoots, UrlMap
 
 if TYPE_CHECKING:
+    from emulator.media.hls_demand import HlsDemand
     from emulator.media.live import LiveHub
     from emulator.media.relay import StreamRelays
     from emulator.providers.base import Provider
@@ -37,12 +38,14 @@ class EmulatorContext:
     callbacks: CallbackDispatcher
     relays: StreamRelays
     workers: WorkerPool | None = None  # None: pipelines run in this process (media_workers = 0)
+    hls_demand: HlsDemand | None = None  # the HLS routes' requests: mix outputs write HLS while played
     providers: dict[str, Provider] = field(default_factory=dict)
     http_port: int | None = None  # known once the server is bound
     rtmp_port: int | None = None
 
     @classmethod
     def create(cls, settings: Settings, pipeline_factory: PipelineFactory | None = None) -> EmulatorContext:
+        from emulator.media.hls_demand import HlsDemand
         from emulator.media.live import LiveHub
         from emulator.media.relay import StreamRelays
 
@@ -55,7 +58,8 @@ class EmulatorContext:
         hub = LiveHub()
         outbound = OutboundPolicy(settings.outbound_allow)
         resolver = SourceResolverImpl(registry, urls, roots, outbound)
-        in_process = _media_pipeline_factory(hub, outbound, settings.jitter_ms / 1000)
+        hls_demand = HlsDemand(clock)
+        in_process = _media_pipeline_factory(hub, outbound, settings.jitter_ms / 1000, hls_demand)
         workers = None
         if pipeline_factory is None and settings.worker_count() > 0:
             from emulator.core.memory import tune_for_a_server_without_media
@@ -70,6 +74,7 @@ class EmulatorContext:
                 outbound_allow=list(settings.outbound_allow),
             )
             tune_for_a_server_without_media()  # the frames are made in the workers (core/memory.py)
+            hls_demand.on_request(workers.hls_requested)
         factory = pipeline_factory or (workers.factory if workers is not None else in_process)
         tasks = TaskManager(
             clock,
@@ -100,6 +105,7 @@ class EmulatorContext:
             callbacks=CallbackDispatcher(clock, outbound),
             relays=relays,
             workers=workers,
+            hls_demand=hls_demand,
         )
 
     # ----- credentials
@@ -146,11 +152,21 @@ class EmulatorContext:
         }
 
 
-def _media_pipeline_factory(hub: LiveHub, outbound: OutboundPolicy, jitter: float) -> PipelineFactory:
+def _media_pipeline_factory(
+    hub: LiveHub, outbound: OutboundPolicy, jitter: float, hls_demand: HlsDemand
+) -> PipelineFactory:
     def factory(job: Any, **kwargs: Any) -> Any:
         from emulator.media.pipeline import MixPipeline  # imported on first use: keeps start-up fast
 
-        # a stopped task leaves no HLS folder
-        return MixPipeline(job, hub=hub, keep_hls=False, push_check=outbound.refusal, jitter=jitter, **kwargs)
+        # a stopped task leaves no HLS folder; HLS is written while played
+        return MixPipeline(
+            job,
+            hub=hub,
+            keep_hls=False,
+            push_check=outbound.refusal,
+            jitter=jitter,
+            hls_demand=hls_demand,
+            **kwargs,
+        )
 
     return factory

@@ -60,4 +60,10 @@ async def recording(request: web.Request) -> web.StreamResponse:
 
 
 async def hls_file(request: web.Request) -> web.StreamResponse:
-    return _serve_under(context_of(request).settings.data_dir / HLS, request.match_info["path"])
+    ctx = context_of(request)
+    hls, relative = ctx.settings.data_dir / HLS, request.match_info["path"]
+    stream_id = relative.split("/", 1)[0]
+    path = (hls / relative).resolve()
+    if ctx.hls_demand is not None and path.is_relative_to(hls.resolve()):  # written while played
+        await ctx.hls_demand.serve(stream_id, path, ctx.hub.exists(f"mix:{stream_id}"))
+    return _serve_under(hls, relative)

@@ -29,6 +29,7 @@ import av
 from av.audio.resampler import AudioResampler
 from av.codec.context import Flags
 from av.container import OutputContainer
+from av.video.frame import PictureType
 from av.video.reformatter import VideoReformatter
 
 from emulator.core.job import AudioSpec, Output, VideoSpec
@@ -109,6 +110,7 @@ class OutputEncoder:
         self._resampler: AudioResampler | None = None
         self._next_frame = 0
         self._audio_samples = 0
+        self._keyframe_due = False
         try:
             if output.video is not None:
                 self._video = self._add_video(output.video, canvas_size, realtime)
@@ -227,6 +229,11 @@ class OutputEncoder:
         return self._fps is not None and self._next_frame <= t * self._fps + 1e-6
 
     # ----- encoding
+    def request_keyframe(self) -> None:
+        """Make the next video frame a keyframe (a sink written on demand starts: its player need not wait
+        for the GOP). Any thread: a flag the encoding thread reads."""
+        self._keyframe_due = True
+
     def encode_video(self, frame: av.VideoFrame) -> list[EncodedPacket]:
         """Encode the canvas frame as this output's next frame, scaled to the output size if needed."""
         if self._video is None:
@@ -237,7 +244,14 @@ class OutputEncoder:
         frame.pts = self._next_frame
         frame.time_base = ctx.time_base
         self._next_frame += 1
-        return self._detach("video", ctx.encode(frame))
+        if not self._keyframe_due:
+            return self._detach("video", ctx.encode(frame))
+        self._keyframe_due = False
+        frame.pict_type = PictureType.I
+        try:
+            return self._detach("video", ctx.encode(frame))
+        finally:
+            frame.pict_type = PictureType.NONE  # the canvas frame may be encoded again (a freeze)
 
     def encode_audio(self, frame: av.AudioFrame) -> list[EncodedPacket]:
         """Encode mixed audio (any format, rate or layout: it is resampled to the output's)."""

@@ -6,7 +6,8 @@ as flv.js and ffplay expect: one endless chunked FLV response. It follows the id
 that takes the id over, or gives it back, is handed over at a keyframe within the same response. A player
 that stops reading is cut off: the hub drops its subscription and a write that cannot finish within
 ``write_timeout`` closes the connection, so it never holds up the publisher or the server.
-``GET /live/{stream_id}/{file}`` serves ``index.m3u8`` and its segments from ``hls_root/<stream_id>/``.
+``GET /live/{stream_id}/{file}`` serves ``index.m3u8`` and its segments from ``hls_root/<stream_id>/``; each
+request tells the HlsDemand, so a mix output's HLS is written while it is played (hls_demand.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from emulator.media.hls_demand import HlsDemand
 from emulator.media.live import LiveHub
 from emulator.media.live_follow import FollowedStream
 
@@ -37,9 +39,16 @@ def _not_found(message: str) -> web.Response:
 
 class _LiveRoutes:
     def __init__(
-        self, hub: LiveHub, hls_root: Path, wait: float, write_timeout: float, stall_timeout: float
+        self,
+        hub: LiveHub,
+        hls_root: Path,
+        wait: float,
+        write_timeout: float,
+        stall_timeout: float,
+        demand: HlsDemand | None,
     ) -> None:
         self._hub = hub
+        self._demand = demand
         self._hls_root = hls_root
         self._wait = wait
         self._write_timeout = write_timeout
@@ -85,6 +94,8 @@ class _LiveRoutes:
             return _not_found(f"no HLS file {name!r} for stream {stream_id!r}")
         root = self._hls_root.resolve()
         path = (root / stream_id / name).resolve()
+        if self._demand is not None and path.is_relative_to(root):
+            await self._demand.serve(stream_id, path, self._hub.exists(f"mix:{stream_id}"))
         if not path.is_relative_to(root) or not path.is_file():  # resolve() also catches symlinks out
             return _not_found(f"no HLS file {name!r} for stream {stream_id!r}")
         cache = "no-cache" if name.endswith(".m3u8") else "max-age=60"
@@ -105,14 +116,16 @@ def add_live_routes(
     wait: float = 2.0,
     write_timeout: float = 10.0,
     stall_timeout: float = 15.0,
+    demand: HlsDemand | None = None,
 ) -> None:
     """Mount ``/live/{stream_id}.flv`` and ``/live/{stream_id}/{file}`` on ``app``.
 
     ``wait``: how long an FLV request waits for its stream to go live before the 404;
     ``write_timeout``: how long a player may leave a write unread before it is disconnected;
-    ``stall_timeout``: how long a response stays open without media (a stalled or vanished stream).
+    ``stall_timeout``: how long a response stays open without media (a stalled or vanished stream);
+    ``demand``: told of every HLS request (mix outputs write HLS while played).
     """
-    routes = _LiveRoutes(hub, hls_root, wait, write_timeout, stall_timeout)
+    routes = _LiveRoutes(hub, hls_root, wait, write_timeout, stall_timeout, demand)
     app.router.add_get("/live/{stream_id}.flv", routes.flv)
     app.router.add_get("/live/{stream_id}/{file}", routes.hls)
     app.on_shutdown.append(routes.close)

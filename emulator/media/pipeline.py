@@ -34,6 +34,7 @@ from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, SourceResolver
 from emulator.media.encoder import OutputEncoder, even_size
 from emulator.media.errors import MediaError
+from emulator.media.hls_demand import HlsDemand
 from emulator.media.outputs import Outputs, Tick
 from emulator.media.sei_feed import frame_messages
 from emulator.media.sinks import Hub, PushCheck, Sink, standard_sinks
@@ -75,9 +76,11 @@ class MixPipeline:
         keep_hls: bool = True,
         push_check: PushCheck | None = None,
         jitter: float | None = None,
+        hls_demand: HlsDemand | None = None,
     ) -> None:
         """``keep_hls`` False: each output's HLS folder is removed when the pipeline stops (a task's).
-        ``jitter``: the jitter buffer of live inputs in seconds (None: the sources' default, 0.1 s)."""
+        ``jitter``: the jitter buffer of live inputs in seconds (None: the sources' default, 0.1 s).
+        ``hls_demand``: each output's HLS is written only while it is played (None: always)."""
         if mode not in ("realtime", "fast"):
             raise ValueError(f"mode must be realtime or fast, got {mode!r}")
         if not job.outputs:
@@ -101,6 +104,7 @@ class MixPipeline:
                 lossless=mode == "fast",
                 keep_hls=keep_hls,
                 push_check=push_check,
+                hls_demand=hls_demand,
             )
         )
         self._lock = threading.Lock()

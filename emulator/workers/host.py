@@ -29,6 +29,7 @@ from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, ResolvedSource
 from emulator.core.memory import release_free_memory, tune_for_a_media_worker
 from emulator.core.outbound import OutboundPolicy
+from emulator.media.hls_demand import HlsDemand
 from emulator.workers.channel import Channel
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,7 @@ class WorkerHost:
         self._channel = channel
         self._clock = EmulatorClock()
         self._hub = HubProxy(channel)
+        self._hls_demand = HlsDemand(self._clock)  # the server's HLS requests, passed on (pool.py)
         self._lock = threading.Lock()
         self._pipelines: dict[str, Any] = {}
         self._resolvers: dict[str, MirroredResolver] = {}
@@ -215,6 +217,7 @@ class WorkerHost:
             mode=options["mode"],
             keep_hls=options["keep_hls"],
             jitter=options["jitter"],
+            hls_demand=self._hls_demand,
             push_check=OutboundPolicy(options["outbound_allow"]).refusal,
             on_event=lambda kind, data: self._channel.send("event", task_id, kind, data),
         )
@@ -237,6 +240,9 @@ class WorkerHost:
         resolver = self._resolvers.get(task_id)
         if resolver is not None:
             resolver.set(resolved)
+
+    def _on_hls_demand(self, stream_id: str, when: float) -> None:
+        self._hls_demand.request(stream_id, when)
 
     def _on_clock(self, offset: float) -> None:
         self._clock.return_to_wall()

@@ -4,8 +4,8 @@
 and talks to it exactly as to an in-process MixPipeline. What crosses the boundary (channel.py):
 
 - to a worker: start (the job, its options and what its sources resolve to), update, stop, snapshot,
-  source resolutions whenever they change, the emulator clock's offset, FLV of hub channels its ``live:``
-  inputs read;
+  source resolutions whenever they change, the emulator clock's offset, HLS requests (media/hls_demand.py),
+  FLV of hub channels its ``live:`` inputs read;
 - from a worker: events, each task's status about ten times a second (``status()`` answers from it without
   a round trip), the final status and frame of a stopped task, FLV of its live outputs (written into the
   LiveHub here, ``mix:<id>`` as before).
@@ -408,6 +408,14 @@ class WorkerPool:
             pipeline = RemotePipeline(worker, task_id, job, options, on_event)
             worker.host(pipeline)
         return pipeline
+
+    def hls_requested(self, stream_id: str, when: float) -> None:
+        """A player asked for ``stream_id``'s HLS (media/hls_demand.py): every worker's sinks learn it (a
+        worker not hosting that output ignores it)."""
+        with self._lock:
+            workers = [w for w in self._workers if w is not None]
+        for worker in workers:
+            worker.send("hls_demand", stream_id, when)
 
     def resolve_all(self, job: MixJob) -> dict[str, ResolvedSource | None]:
         resolved = {}

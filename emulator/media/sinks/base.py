@@ -9,6 +9,8 @@ a slow disk or a stalled network peer only ever costs that sink packets:
 - A new container (the first one, or one reopened after an error) takes video from a keyframe on.
 - Container errors: the container is closed and, for sinks with a ``retry_delays`` schedule (network pushes),
   reopened after the next delay; other sinks go to state "failed" and drop what follows.
+- Rest (:meth:`Sink.rest`, sinks written on demand): the container is closed as at a stop and the sink waits,
+  idle, for the next packet, which opens a new one.
 - Stop: the queue is drained (within a budget), the container is closed (trailer, ENDLIST ...), the thread
   joins with a timeout. A thread stuck in a blocking network call is abandoned, and the status says so.
 """
@@ -20,7 +22,7 @@ import queue
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import av
 from av.container import OutputContainer
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 # An idle worker waits this long at most for a packet; request_stop wakes it at once (a None in the
 # queue), so this only bounds the wait: short polls would wake hundreds of idle sink threads for nothing.
 IDLE_WAIT_S = 5.0
+_REST = object()  # queued by rest(): close the container, stay ready for more
 
 
 class Sink:
@@ -49,7 +52,8 @@ class Sink:
             raise ValueError("a sink needs at least one stream")
         self._templates = templates
         self._gate_kind: Kind = "video" if "video" in templates else "audio"
-        self._queue: queue.Queue[EncodedPacket | None] = queue.Queue(maxsize=queue_size)  # None: wake up
+        # None: wake up; _REST: close the container for now
+        self._queue: queue.Queue[EncodedPacket | object | None] = queue.Queue(maxsize=queue_size)
         self._wait_s = wait_s
         self._stop = threading.Event()
         self._drain_until = float("inf")
@@ -81,6 +85,15 @@ class Sink:
         except queue.Full:
             self._put_gated = True
             self._count_drop()
+
+    def rest(self) -> bool:
+        """Close the container once what is queued is muxed (the next packet opens a new one); False if the
+        queue is full (ask again later: this never blocks the producer)."""
+        try:
+            self._queue.put_nowait(_REST)
+        except queue.Full:
+            return False
+        return True
 
     def start(self, name: str) -> None:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -133,6 +146,10 @@ class Sink:
     def _run(self) -> None:
         try:
             while (packet := self._next_packet()) is not None:
+                if packet is _REST:
+                    self._rest()
+                    continue
+                packet = cast(EncodedPacket, packet)
                 if not self._accepts(packet):
                     self._count_drop()
                     continue
@@ -160,6 +177,17 @@ class Sink:
                 self.state = "closed"
             self._release()
 
+    def _rest(self) -> None:
+        container, self._container = self._container, None
+        if container is None:
+            return
+        try:
+            container.close()
+            self.state = "idle"
+        except Exception as exc:
+            self.state, self.error = "idle", f"closing: {exc}"
+        self._closed(container)
+
     def _release(self) -> None:
         """Drop the container, the encoder's stream templates and what is still queued, so the encoders and
         packets go as soon as their owner lets go (never left to the garbage collector)."""
@@ -184,7 +212,7 @@ class Sink:
         self._streams = {k: self._container.add_stream_from_template(t) for k, t in self._templates.items()}
         return self._container
 
-    def _next_packet(self) -> EncodedPacket | None:
+    def _next_packet(self) -> EncodedPacket | object | None:
         """The next queued packet; None once stopping and the queue is empty (or the budget is spent)."""
         while True:
             stopping = self._stop.is_set()

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import av
 from av.container import OutputContainer
 
-from emulator.media.encoder import Kind
+from emulator.media.encoder import EncodedPacket, Kind
 from emulator.media.sinks.base import Sink
 
 RECORDING_QUEUE = 2000  # packets: ~20 s of 30 fps video plus audio, so a slow disk rarely drops anything
@@ -99,14 +100,35 @@ class HlsSink(Sink):
         wait_s: float = 0.0,
         remove_on_close: bool = False,
         continued: bool = False,
+        wanted: Callable[[], bool] | None = None,
+        on_start: Callable[[], None] | None = None,
     ) -> None:
         """``continued``: a part of a longer playlist (media/ingest_hls.py): it appends to the playlist in
-        the folder after an EXT-X-DISCONTINUITY, and leaves EXT-X-ENDLIST to :func:`end_playlist`."""
+        the folder after an EXT-X-DISCONTINUITY, and leaves EXT-X-ENDLIST to :func:`end_playlist`.
+        ``on_start``: called when ``wanted`` turns True (the encoder makes a keyframe: the first segment
+        starts at once, not up to a GOP later)."""
         super().__init__(templates, queue_size=queue_size, wait_s=wait_s)
         self.folder = folder
         self.playlist = folder / HLS_PLAYLIST
         self._remove_on_close = remove_on_close
         self._continued = continued
+        self._wanted = wanted
+        self._on_start = on_start
+        self._writing = wanted is None  # producer side: packets go to the muxer (a rest is asked when not)
+        if wanted is not None:
+            self.state = "idle"  # until someone plays it
+
+    def put(self, packet: EncodedPacket) -> None:
+        if self._wanted is not None:
+            wanted = self._wanted()
+            if not wanted:
+                if self._writing and self.rest():  # full queue: asked again with the next packet
+                    self._writing = False
+                return
+            if not self._writing and self._on_start is not None:
+                self._on_start()
+            self._writing = True
+        super().put(packet)
 
     def describe(self) -> dict[str, Any]:
         return {"path": str(self.playlist)}
@@ -135,7 +157,8 @@ class HlsSink(Sink):
             if _hls_owners.get(self.folder) is not self:
                 return  # a newer output of the same stream id writes here now
             del _hls_owners[self.folder]
-            if self._remove_on_close:
+            # Resting (nobody plays it): an ended playlist left here would be served to the next player.
+            if self._remove_on_close or self.state == "idle":
                 shutil.rmtree(self.folder, ignore_errors=True)
 
 
