@@ -131,6 +131,15 @@ def make_inputs(folder: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
+def own_copy(clip: Path, i: int) -> Path:
+    """A hard link of ``clip`` for task ``i``: the emulator decodes a file once for every live mix of a
+    worker that shows it (media/sources/shared_file.py), so distinct inputs need distinct files."""
+    link = clip.with_name(f"{clip.stem}_{i}{clip.suffix}")
+    if not link.exists():
+        os.link(clip, link)
+    return link
+
+
 def start_body(task: str, inputs: tuple[str, str], output: str) -> dict:
     w, h = SIZE
     return {
@@ -390,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         per_task = []
         for i in range(max(steps)):
             for side, clip in zip("ab", clips, strict=True):
-                control.publish(f"{side}{i}", str(clip))
+                control.publish(f"{side}{i}", str(own_copy(clip, i)))
             per_task.append((f"a{i}", f"b{i}"))
         sides: dict[str, Callable[[int], Trial]] = {
             "emulator": lambda n: emulator_trial(url, server.pid, n, per_task, "d", window)

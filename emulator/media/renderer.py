@@ -312,6 +312,7 @@ class MixRenderer:
             now=self._clock.now,
             stall_timeout=self._stall,
             jitter=self._jitter,
+            share=self._realtime,  # a live mix shows a published file as a live stream, decoded once
         )
         self._opened[key] = _Opened(key, source, t)
         return key

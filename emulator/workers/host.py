@@ -271,9 +271,14 @@ class WorkerHost:
 
     def _on_stats(self, number: int) -> None:
         """Threads, fds and RSS of this worker (tests check a stopped task left nothing behind)."""
+        from emulator.media.sources.file import files_opened
         from emulator.media.sources.network import connections_opened
 
-        stats = {**_process_stats(len(self._pipelines)), "connections": connections_opened()}
+        stats = {
+            **_process_stats(len(self._pipelines)),
+            "connections": connections_opened(),
+            "files": files_opened(),
+        }
         self._channel.send("stats", number, stats)
 
     # ----- work

@@ -150,3 +150,20 @@ def test_a_script_without_a_main_guard_runs_its_mixes_in_a_worker(tmp_path: Path
     assert len(lines) == 1, done.stdout  # printed once: no worker ran the script again
     _, _, worker, _, parent = lines[0].split()
     assert worker != parent
+
+
+def test_two_tasks_sharing_a_published_file_decode_it_once(zego: Zego) -> None:
+    clip = write_clip(zego.emu.data_dir / "media" / "shared_file.mp4", size=(64, 36), fps=10, duration=1.0)
+    zego.emu.publish("shared_file", str(clip))  # a control-API stream: loops, as an anchor's push goes on
+    first = _start(zego, "fshare1", stream="shared_file", out="fs1")
+    zego.wait_live(first, "shared_file")
+    second = _start(zego, "fshare2", stream="shared_file", out="fs2")
+    zego.wait_live(second, "shared_file")
+    for task in (first, second):
+        zego.wait_frames(task, zego.emu.ctx.tasks.get(task).media_status()["frames"] + 5)
+    stats = _worker_stats(zego.emu)
+    assert stats["tasks"] == 2
+    opened = [n for path, n in stats["files"].items() if path.endswith("shared_file.mp4")]
+    assert opened == [1], stats["files"]  # one decoder for both mixes
+    for task in ("fshare1", "fshare2"):
+        assert zego.call("StopMix", {"TaskId": task, "UserId": "owner"})["Code"] == 0

@@ -4,6 +4,7 @@
 spec                           class                                   decoding
 =============================  ======================================  =====================
 path, ``file://``              :class:`~.file.FileSource`              worker thread, ahead
+looping file, live mixes       :class:`~.shared_file.SharedFile`       one per process
 PNG/JPEG path or URL           :class:`~.picture.PictureSource`        once
 ``pattern:bars|color?...``     :class:`~.pattern.PatternSource`        synthetic
 ``http(s)://``, ``rtmp://``    :class:`~.network.StreamSource`         background thread
@@ -22,6 +23,7 @@ from emulator.media.sources.file import FileSource
 from emulator.media.sources.network import JITTER_S, STALL_S, StreamSource, hub_opener, url_opener
 from emulator.media.sources.pattern import PatternSource, parse_pattern
 from emulator.media.sources.picture import PictureSource
+from emulator.media.sources.shared_file import SharedFile
 from emulator.media.sources.spec import parse_spec
 
 __all__ = ["AudioFormat", "Source", "SourceState", "SourceStatus", "open_source"]
@@ -36,14 +38,18 @@ def open_source(
     now: Now = time.time,
     stall_timeout: float = STALL_S,
     jitter: float = JITTER_S,
+    share: bool = False,
 ) -> Source:
     """Open any source spec. Never raises: a spec that cannot be opened gives a source in state "error"
     whose status says why. ``hub`` (the LiveHub) is needed for ``live:`` specs; ``now`` stamps state
     changes (pass the emulator clock); ``stall_timeout``: seconds without data before a network input is
-    "lost"; ``jitter``: the jitter buffer of live network inputs, seconds."""
+    "lost"; ``jitter``: the jitter buffer of live network inputs, seconds; ``share``: a looping file joins the
+    decoder other live mixes of this process already run for it (shared_file.py)."""
     parsed = parse_spec(spec)
     try:
         if parsed.kind == "file":
+            if share and loop:
+                return SharedFile.view(spec, parsed.target, audio=audio, now=now)
             return FileSource(spec, parsed.target, loop=loop, audio=audio, now=now)
         if parsed.kind == "picture":
             return PictureSource(spec, parsed.target, remote=parsed.remote, now=now)

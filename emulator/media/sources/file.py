@@ -22,7 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import av
 import numpy as np
@@ -50,6 +50,9 @@ class FileSource(Source):
     """Raises MediaError from the constructor when the file is missing or empty. The worker opens it (files
     open in parallel, off the caller's thread): until then it reports video and audio, and a file FFmpeg
     cannot open turns to "error" a moment later."""
+
+    _opens: ClassVar[dict[str, int]] = {}  # path -> decoders opened for it in this process (files_opened)
+    _opens_lock = threading.Lock()
 
     def __init__(self, spec: str, path: str, *, loop: bool, audio: AudioFormat, now: Now = time.time) -> None:
         super().__init__(spec, now=now)
@@ -168,8 +171,7 @@ class FileSource(Source):
             video, audio = self._open(tracks)
             while not self._stop.is_set():
                 with self._cond:
-                    more_video = not self._video_over and len(self._ready) < AHEAD_FRAMES
-                    audio_need = 0 if self._audio_over else self._wanted + self._ahead - self._samples.end
+                    more_video, audio_need = self._video_room(), self._audio_need()
                     if not more_video and audio_need <= 0:
                         self._cond.wait(IDLE_S)
                         continue
@@ -192,6 +194,8 @@ class FileSource(Source):
     def _open(self, tracks: list[VideoTrack | AudioTrack]) -> tuple[VideoTrack | None, AudioTrack | None]:
         """Open a demuxer per stream kind (appended to ``tracks`` for closing); says what the file holds."""
         container = open_container(self._path, name=self._path)
+        with self._opens_lock:
+            FileSource._opens[self._path] = FileSource._opens.get(self._path, 0) + 1
         has_video, has_audio = bool(container.streams.video), bool(container.streams.audio)
         duration = container.duration / av.time_base if container.duration and not self._loop else None
         video = audio = None
@@ -208,15 +212,30 @@ class FileSource(Source):
             self._cond.notify_all()
         return video, audio
 
+    def _video_room(self) -> bool:
+        """Whether to decode another video frame now (called holding the condition)."""
+        return not self._video_over and len(self._ready) < AHEAD_FRAMES
+
+    def _audio_need(self) -> int:
+        """How many audio samples to decode now (called holding the condition)."""
+        return 0 if self._audio_over else self._wanted + self._ahead - self._samples.end
+
+    def _prescale(self, frame: av.VideoFrame) -> Any:
+        """The frame as the caller's layer shows it, scaled here (None: the compositor scales it)."""
+        return self._scale_with(self._prescaler, frame)
+
+    def _scale_with(self, prescaler: PrescaleFn | None, frame: av.VideoFrame) -> Any:
+        if prescaler is None:
+            return None
+        try:
+            return prescaler(frame)
+        except Exception:  # the compositor then scales the frame itself
+            log.exception("%s: scaling ahead failed", self._path)
+            return None
+
     def _decode_video(self, video: VideoTrack) -> None:
         item = video.pull()  # decoding (and scaling, below) run without the condition held
-        prescaled = None
-        prescaler = self._prescaler
-        if item is not None and prescaler is not None:
-            try:
-                prescaled = prescaler(item[1])
-            except Exception:  # the compositor then scales the frame itself
-                log.exception("%s: scaling ahead failed", self._path)
+        prescaled = None if item is None else self._prescale(item[1])
         with self._cond:
             if item is None:
                 self._video_over, self._video_end = True, video.end
@@ -239,3 +258,10 @@ class FileSource(Source):
             if self._audio_over:
                 self._damage = self._damage or audio.damage
             self._cond.notify_all()
+
+
+def files_opened() -> dict[str, int]:
+    """Per file path, the decoders this process opened for it (one per live input however many mixes show
+    it, shared_file.py; one per mix otherwise)."""
+    with FileSource._opens_lock:
+        return dict(FileSource._opens)
