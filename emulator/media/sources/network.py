@@ -46,6 +46,8 @@ VIDEO_QUEUE = 24  # frames (LOOKAHEAD at 60 fps plus slack)
 AUDIO_BUFFER_S = 4
 RETRY_S = (0.25, 2.0)  # reconnect back-off: first and longest wait
 MAX_BAD_PACKETS = 50
+MAX_GEOMETRIES = 8  # a shared feed scales once for at most this many distinct layer geometries
+SCALED_KEPT = 3  # per geometry, the latest frames scaled (mixes show the same frame, give or take one)
 
 # Opens the input; returns the container and what to call after closing it.
 Opener = Callable[[], tuple[InputContainer, Callable[[], None]]]
@@ -112,6 +114,7 @@ class StreamSource(Source):
         self._timeline = _Timeline(live=True, jitter=jitter)
         self._converter = AudioConverter(audio)
         self._next_pos: int | None = None
+        self._prescaler: Callable[[av.VideoFrame], Any] | None = None
         self._feed = _Feed.join(spec, opener, live, self, share_key)
 
     # ----- caller side
@@ -156,6 +159,15 @@ class StreamSource(Source):
             quiet = time.monotonic() - self._arrived
             if quiet > self._stall and self._caller_t >= self._newest:
                 self._set_state(SourceState.LOST, "no data")
+
+    def scale_ahead(self, prescaler: Callable[[av.VideoFrame], Any] | None) -> None:
+        self._prescaler = prescaler
+
+    def prescaled(self, frame: av.VideoFrame) -> Any:
+        """A shared feed's frame scaled once for every mix of the same layer geometry (None when this mix
+        alone reads the feed: its compositor scales, in parallel with its other layers)."""
+        prescaler = self._prescaler
+        return None if prescaler is None else self._feed.scaled(frame, prescaler)
 
     def close(self, timeout: float = 2.0) -> None:
         with self._cond:
@@ -226,6 +238,8 @@ class _Feed:
         self._key = key
         self._sources: list[StreamSource] = []
         self._opened: tuple[bool, bool, bool] | None = None  # the open connection's video, audio, finite
+        self._scaling: dict[Any, _SharedScaling] = {}  # layer geometry -> its scaling, shared by the mixes
+        self._scaling_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"source {spec[:60]}", daemon=True)
 
@@ -252,11 +266,29 @@ class _Feed:
                 return
             if self._key is not None and self._shared.get(self._key) is self:
                 del self._shared[self._key]
+        with self._scaling_lock:
+            self._scaling.clear()  # the scaled frames and swscale contexts go now
         self._stop.set()
         if timeout > 0:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 log.warning("source %s: background thread still busy after %.1f s", self._spec, timeout)
+
+    def scaled(self, frame: av.VideoFrame, prescaler: Callable[[av.VideoFrame], Any]) -> Any:
+        """``frame`` as ``prescaler`` scales it, done once for every source of this feed whose layers have
+        the same geometry (``prescaler.key``); None while one source reads the feed."""
+        if len(self._sources) < 2:
+            return None
+        key = getattr(prescaler, "key", None)
+        if key is None:
+            return None
+        with self._scaling_lock:
+            scaling = self._scaling.get(key)
+            if scaling is None:
+                if len(self._scaling) >= MAX_GEOMETRIES:
+                    return None
+                scaling = self._scaling[key] = _SharedScaling(prescaler)
+        return scaling.of(frame)
 
     def _run(self) -> None:
         backoff = RETRY_S[0]
@@ -314,6 +346,29 @@ class _Feed:
                 for source in self._sources:  # a copy-on-write list: joining and leaving replace it
                     source.take(frame, self._stop)
         return finite
+
+
+class _SharedScaling:
+    """One layer geometry's scaling of a shared feed's frames: its prescaler (one swscale context, used by
+    one thread at a time) and the latest results, which every mix showing the frame takes as is."""
+
+    def __init__(self, prescaler: Callable[[av.VideoFrame], Any]) -> None:
+        self._prescaler = prescaler
+        self._lock = threading.Lock()
+        self._done: deque[tuple[av.VideoFrame, Any]] = deque(maxlen=SCALED_KEPT)
+
+    def of(self, frame: av.VideoFrame) -> Any:
+        with self._lock:
+            for done, scaled in self._done:
+                if done is frame:
+                    return scaled
+            try:
+                scaled = self._prescaler(frame)
+            except Exception:  # the compositor then scales the frame itself
+                log.exception("scaling a shared live frame failed")
+                return None
+            self._done.append((frame, scaled))
+            return scaled
 
 
 def connections_opened() -> dict[str, int]:
