@@ -49,6 +49,8 @@ MAX_BAD_PACKETS = 50
 MAX_GEOMETRIES = 8  # a shared feed scales once for at most this many distinct layer geometries
 SCALED_KEPT = 3  # per geometry, the latest frames scaled (mixes show the same frame, give or take one)
 
+# An audio frame's samples in the format asked (shared by the sources of a feed: see _converted).
+_Converted = Callable[[AudioFormat], np.ndarray]
 # Opens the input; returns the container and what to call after closing it.
 Opener = Callable[[], tuple[InputContainer, Callable[[], None]]]
 
@@ -112,7 +114,6 @@ class StreamSource(Source):
         self._arrived: float | None = None  # monotonic time of the latest frame
         self._newest = 0.0  # media time of the latest frame
         self._timeline = _Timeline(live=True, jitter=jitter)
-        self._converter = AudioConverter(audio)
         self._next_pos: int | None = None
         self._prescaler: Callable[[av.VideoFrame], Any] | None = None
         self._feed = _Feed.join(spec, opener, live, self, share_key)
@@ -181,13 +182,13 @@ class StreamSource(Source):
         with self._cond:
             self.has_video, self.has_audio, self.finite = has_video, has_audio, finite
             self._timeline = _Timeline(live=not finite, jitter=self._jitter)
-            self._converter = AudioConverter(self._fmt)
             self._next_pos = None
 
-    def take(self, frame: av.VideoFrame | av.AudioFrame, stop: threading.Event) -> None:
-        """A decoded frame, placed on this mix's timeline (finite content waits for the caller)."""
+    def take(self, frame: av.VideoFrame | av.AudioFrame, stop: threading.Event, audio: _Converted) -> None:
+        """A decoded frame, placed on this mix's timeline (finite content waits for the caller). ``audio``
+        converts an audio frame to this mix's format (once per format for every source of the feed)."""
         seconds = frame.time
-        samples = None if isinstance(frame, av.VideoFrame) else self._converter.convert(frame)
+        samples = None if isinstance(frame, av.VideoFrame) else audio(self._fmt)
         with self._cond:
             t = self._timeline.place(seconds, self._caller_t)
             if self.finite:
@@ -330,6 +331,7 @@ class _Feed:
             self._opened = (bool(container.streams.video), bool(container.streams.audio), finite)
             for source in self._sources:
                 source.opened(*self._opened)
+        converters: dict[AudioFormat, AudioConverter] = {}  # per mixer format, for this connection
         bad = 0
         for packet in container.demux(*streams):
             if self._stop.is_set():
@@ -343,9 +345,27 @@ class _Feed:
                 continue
             bad = 0
             for frame in frames:
+                audio = _converted(frame, converters) if isinstance(frame, av.AudioFrame) else _no_audio
                 for source in self._sources:  # a copy-on-write list: joining and leaving replace it
-                    source.take(frame, self._stop)
+                    source.take(frame, self._stop, audio)
         return finite
+
+
+def _converted(frame: av.AudioFrame, converters: dict[AudioFormat, AudioConverter]) -> _Converted:
+    """The frame's samples in a format, converted on the first ask for that format only."""
+    done: dict[AudioFormat, np.ndarray] = {}
+
+    def convert(fmt: AudioFormat) -> np.ndarray:
+        if fmt not in done:
+            converter = converters.get(fmt) or converters.setdefault(fmt, AudioConverter(fmt))
+            done[fmt] = converter.convert(frame)
+        return done[fmt]
+
+    return convert
+
+
+def _no_audio(fmt: AudioFormat) -> np.ndarray:
+    raise ValueError("not an audio frame")
 
 
 class _SharedScaling:
