@@ -71,11 +71,14 @@ class HlsDemand:
         return lambda: self.wanted(stream_id)
 
     async def serve(self, stream_id: str, path: Path, live: bool) -> None:
-        """Note a request for ``path`` of ``stream_id``'s HLS (a route calls this before serving it). When
-        the playlist of a ``live`` mix output is not written yet (nobody played it until now), wait up to
-        FIRST_WAIT_S for its first segment, so the player's first request gets a playlist, not a 404."""
+        """Note a request for ``path`` of ``stream_id``'s HLS (a route calls this before serving it) if it
+        is a ``live`` mix output (other ids are not remembered: a flood of made-up ids costs nothing). When
+        its playlist is not written yet (nobody played it until now), wait up to FIRST_WAIT_S for the first
+        segment, so the player's first request gets a playlist, not a 404."""
+        if not live:
+            return
         self.request(stream_id)
-        if not live or path.suffix != ".m3u8":
+        if path.suffix != ".m3u8":
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + FIRST_WAIT_S
