@@ -42,20 +42,26 @@ class OutputChain:
         # B-frames hold frames back; a packet's pts is its frame's index).
         self._sei: dict[int, list[SeiMessage]] = {}
 
-    def encode_frame(self, frame: av.VideoFrame, sei: list[SeiMessage]) -> None:
+    def encode_frame(self, frame: av.VideoFrame, sei: list[SeiMessage]) -> list[EncodedPacket]:
+        """The packets of the frame's encoding (for :meth:`send`)."""
         if sei and self._sei_dialect is not None:
             self._sei[self.encoder.frames_encoded] = sei
-        self.send(self.encoder.encode_video(frame))
+        return self.encoder.encode_video(frame)
 
     def send(self, packets: list[EncodedPacket]) -> None:
-        """Hand packets to every sink; a video packet first gets its frame's SEI inserted (it is Annex B)."""
-        for packet in packets:
-            if self._sei and packet.kind == "video" and packet.pts is not None:
-                sei = self._sei.pop(packet.pts, None)
-                if sei and self._sei_dialect is not None:
-                    packet = replace(packet, data=insert_sei(packet.data, sei, self._sei_dialect))
-            for sink in self.sinks:
-                sink.put(packet)
+        """Hand packets to every sink, in one batch (one wake-up of each sink's thread); a video packet
+        first gets its frame's SEI inserted (it is Annex B)."""
+        if self._sei:
+            packets = [self._with_sei(packet) for packet in packets]
+        for sink in self.sinks:
+            sink.put_batch(packets)
+
+    def _with_sei(self, packet: EncodedPacket) -> EncodedPacket:
+        if packet.kind == "video" and packet.pts is not None:
+            sei = self._sei.pop(packet.pts, None)
+            if sei and self._sei_dialect is not None:
+                return replace(packet, data=insert_sei(packet.data, sei, self._sei_dialect))
+        return packet
 
     def status(self) -> dict[str, Any]:
         sinks = [sink.status() for sink in self.sinks]
@@ -170,11 +176,13 @@ class Outputs:
     def _encode(self, tick: Tick) -> None:
         for chain in self.chains:
             encoder = chain.encoder
+            packets: list[EncodedPacket] = []
             if tick.frame is not None:
                 while encoder.video_due(tick.t):
-                    chain.encode_frame(tick.frame, tick.sei)
+                    packets += chain.encode_frame(tick.frame, tick.sei)
             for chunk in tick.audio:
-                chain.send(encoder.encode_audio(chunk))
+                packets += encoder.encode_audio(chunk)
+            chain.send(packets)  # the tick's packets in one hand-over to each sink
 
     def _drain(self) -> None:
         """After a failure: take what is queued (and the closing None) so no producer waits on us."""

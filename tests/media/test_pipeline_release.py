@@ -48,17 +48,17 @@ def test_a_stopped_pipeline_releases_its_threads_and_hls_folder_without_the_gc(t
 
 
 class SlowSink(Sink):
-    """A sink that takes 0.2 s per packet, with room for one: the encoding thread, then the tick thread,
-    wait for it (a starved machine, made on purpose)."""
+    """A sink that takes 0.2 s per tick (one packet: the output has no audio), with room for one: the
+    encoding thread, then the tick thread, wait for it (a starved machine, made on purpose)."""
 
     kind = "slow"
 
     def __init__(self, templates: dict) -> None:
         super().__init__(templates, queue_size=1, wait_s=5.0)
 
-    def put(self, packet: EncodedPacket) -> None:
+    def put_batch(self, packets: list[EncodedPacket]) -> None:  # a tick's packets: one video frame here
         time.sleep(0.2)
-        super().put(packet)
+        super().put_batch(packets)
 
     def _open(self):  # type: ignore[no-untyped-def]
         import av

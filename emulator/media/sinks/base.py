@@ -1,8 +1,9 @@
 """The part every sink shares: a bounded packet queue, a muxing thread and the drop/reconnect policy.
 
-A :class:`Sink` receives the encoded packets of one output (:meth:`Sink.put`, called by the pipeline
-thread, never blocks unless asked to) and muxes copies of them into its own container on its own thread, so
-a slow disk or a stalled network peer only ever costs that sink packets:
+A :class:`Sink` receives the encoded packets of one output (:meth:`Sink.put`, or :meth:`Sink.put_batch` for
+a tick's packets in one hand-over: one wake-up of the sink's thread instead of one per packet; called by the
+pipeline thread, never blocks unless asked to) and muxes copies of them into its own container on its own
+thread, so a slow disk or a stalled network peer only ever costs that sink packets:
 
 - Queue full: the packet is dropped, and so is everything after it until the next keyframe, so what does get
   muxed decodes cleanly (a gap, never a smear).
@@ -52,8 +53,10 @@ class Sink:
             raise ValueError("a sink needs at least one stream")
         self._templates = templates
         self._gate_kind: Kind = "video" if "video" in templates else "audio"
-        # None: wake up; _REST: close the container for now
-        self._queue: queue.Queue[EncodedPacket | object | None] = queue.Queue(maxsize=queue_size)
+        # Packets or lists of packets (a batch); None: wake up; _REST: close the container for now.
+        self._queue: queue.Queue[EncodedPacket | list[EncodedPacket] | object | None] = queue.Queue(
+            maxsize=queue_size
+        )
         self._wait_s = wait_s
         self._stop = threading.Event()
         self._drain_until = float("inf")
@@ -76,15 +79,32 @@ class Sink:
     # ----- producer side (the encoding thread)
     def put(self, packet: EncodedPacket) -> None:
         """Queue a packet for muxing; a full queue drops (up to the next keyframe) after ``wait_s``."""
-        if self._put_gated and not self._starts_gop(packet):
-            self._count_drop()
+        self.put_batch([packet])
+
+    def put_batch(self, packets: list[EncodedPacket]) -> None:
+        """Queue packets as one item (one wake-up of the muxing thread); a full queue drops them all, and
+        what follows up to the next keyframe, after ``wait_s``."""
+        if not packets or not self._admit():
             return
+        if self._put_gated:
+            start = next((i for i, p in enumerate(packets) if self._starts_gop(p)), len(packets))
+            for _ in range(start):
+                self._count_drop()
+            packets = packets[start:]
+            if not packets:
+                return
+        item: EncodedPacket | list[EncodedPacket] = packets[0] if len(packets) == 1 else packets
         try:
-            self._queue.put(packet, block=self._wait_s > 0, timeout=self._wait_s or None)
+            self._queue.put(item, block=self._wait_s > 0, timeout=self._wait_s or None)
             self._put_gated = False
         except queue.Full:
             self._put_gated = True
-            self._count_drop()
+            for _ in packets:
+                self._count_drop()
+
+    def _admit(self) -> bool:
+        """Whether this sink takes packets now (sinks written on demand say no while unwanted)."""
+        return True
 
     def rest(self) -> bool:
         """Close the container once what is queued is muxed (the next packet opens a new one); False if the
@@ -142,29 +162,19 @@ class Sink:
     def _closed(self, container: OutputContainer) -> None:
         """Called after a container was closed (cleanly or not)."""
 
+    def _batch_done(self) -> None:
+        """Called after each queued item is muxed (a packet or a batch of them)."""
+
     # ----- worker side
     def _run(self) -> None:
         try:
-            while (packet := self._next_packet()) is not None:
-                if packet is _REST:
+            while (item := self._next_packet()) is not None:
+                if item is _REST:
                     self._rest()
                     continue
-                packet = cast(EncodedPacket, packet)
-                if not self._accepts(packet):
-                    self._count_drop()
-                    continue
-                try:
-                    container = self._container or self._open_container()
-                    container.mux_one(_copy(packet, self._streams[packet.kind]))
-                except Exception as exc:
-                    self._discard()
-                    self._failed(exc)
-                    self._count_drop()
-                    continue
-                self._video_started |= packet.kind == "video"
-                self.packets += 1
-                self._failures = 0
-                self.state, self.error = "open", None
+                for packet in item if isinstance(item, list) else [cast(EncodedPacket, item)]:
+                    self._mux(packet)
+                self._batch_done()
         finally:
             if self._container is not None:
                 try:
@@ -176,6 +186,23 @@ class Sink:
             elif self.state != "failed":
                 self.state = "closed"
             self._release()
+
+    def _mux(self, packet: EncodedPacket) -> None:
+        if not self._accepts(packet):
+            self._count_drop()
+            return
+        try:
+            container = self._container or self._open_container()
+            container.mux_one(_copy(packet, self._streams[packet.kind]))
+        except Exception as exc:
+            self._discard()
+            self._failed(exc)
+            self._count_drop()
+            return
+        self._video_started |= packet.kind == "video"
+        self.packets += 1
+        self._failures = 0
+        self.state, self.error = "open", None
 
     def _rest(self) -> None:
         container, self._container = self._container, None
@@ -212,7 +239,7 @@ class Sink:
         self._streams = {k: self._container.add_stream_from_template(t) for k, t in self._templates.items()}
         return self._container
 
-    def _next_packet(self) -> EncodedPacket | object | None:
+    def _next_packet(self) -> EncodedPacket | list[EncodedPacket] | object | None:
         """The next queued packet; None once stopping and the queue is empty (or the budget is spent)."""
         while True:
             stopping = self._stop.is_set()

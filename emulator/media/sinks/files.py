@@ -17,7 +17,7 @@ from typing import Any
 import av
 from av.container import OutputContainer
 
-from emulator.media.encoder import EncodedPacket, Kind
+from emulator.media.encoder import Kind
 from emulator.media.sinks.base import Sink
 
 RECORDING_QUEUE = 2000  # packets: ~20 s of 30 fps video plus audio, so a slow disk rarely drops anything
@@ -118,17 +118,17 @@ class HlsSink(Sink):
         if wanted is not None:
             self.state = "idle"  # until someone plays it
 
-    def put(self, packet: EncodedPacket) -> None:
-        if self._wanted is not None:
-            wanted = self._wanted()
-            if not wanted:
-                if self._writing and self.rest():  # full queue: asked again with the next packet
-                    self._writing = False
-                return
-            if not self._writing and self._on_start is not None:
-                self._on_start()
-            self._writing = True
-        super().put(packet)
+    def _admit(self) -> bool:
+        if self._wanted is None:
+            return True
+        if not self._wanted():
+            if self._writing and self.rest():  # full queue: asked again with the next packets
+                self._writing = False
+            return False
+        if not self._writing and self._on_start is not None:
+            self._on_start()
+        self._writing = True
+        return True
 
     def describe(self) -> dict[str, Any]:
         return {"path": str(self.playlist)}

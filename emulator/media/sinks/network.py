@@ -7,8 +7,9 @@ is not used: PyAV holds the GIL while it connects and handshakes, so a slow or s
 every thread of the emulator. The Python client's socket calls release the GIL and time out (connect,
 handshake, and every write), so a server that stalls costs that push an error and a retry, nothing else.
 
-Each sink runs on its own thread (sinks/base.py), flushes after every packet (live latency) and after an
-error reconnects with backoff, its video starting again at a keyframe.
+Each sink runs on its own thread (sinks/base.py), flushes after every batch of packets (a tick's: one write
+to the target for the tick's FLV tags, nothing held past the tick) and after an error reconnects with
+backoff, its video starting again at a keyframe.
 """
 
 from __future__ import annotations
@@ -46,24 +47,60 @@ class Hub(Protocol):
     def exists(self, channel: str) -> bool: ...
 
 
+class _Coalesced:
+    """A target whose writes wait for :meth:`flush`: the FLV tags of a batch of packets leave in one write
+    (one pipe message to the server for a worker's live output, one socket send for a push)."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+        self._held: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._held.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        if self._held:
+            data, self._held = b"".join(self._held), []
+            self._target.write(data)
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self._target.close()
+
+
 class _FlvSink(Sink):
     """FLV into the target :meth:`_target` opens, one target per container."""
 
     def __init__(self, templates: dict[Kind, av.stream.Stream], *, queue_size: int) -> None:
         super().__init__(templates, queue_size=queue_size)
-        self._out: Target | None = None
+        self._out: _Coalesced | None = None
 
     def _target(self) -> Target:
         raise NotImplementedError
 
     def _open(self) -> OutputContainer:
-        self._out = self._target()
+        self._out = _Coalesced(self._target())
         return av.open(self._out, "w", format="flv", options=_FLV_OPTIONS)
+
+    def _batch_done(self) -> None:
+        if self._out is None:
+            return
+        try:
+            self._out.flush()
+        except Exception as exc:  # the target failed: as a failed mux, reconnect (or fail) as policy says
+            self._discard()
+            self._failed(exc)
 
     def _closed(self, container: OutputContainer) -> None:
         if self._out is not None:
             out, self._out = self._out, None
-            out.close()  # PyAV never closes a file object it was given
+            try:
+                out.close()  # PyAV never closes a file object it was given
+            except Exception as exc:
+                self.error = self.error or f"{type(exc).__name__}: {exc}"
 
 
 class LiveSink(_FlvSink):
