@@ -54,6 +54,7 @@ class Trial:
     n: int
     slowest: float  # the lowest realtime factor of the N tasks over the window
     cpu: float  # cores busy (1.0 = one core) over the window
+    made: float  # media seconds the N tasks made per wall second, together
     rss: int  # bytes, all processes of the side
     start_ms: list[float]
 
@@ -61,10 +62,16 @@ class Trial:
     def held(self) -> bool:
         return self.slowest >= HOLD
 
+    @property
+    def cpu_per_task_second(self) -> float:
+        """CPU seconds per second of media one task made: what load from elsewhere changes least."""
+        return self.cpu / self.made if self.made > 0 else float("nan")
+
     def line(self, side: str) -> str:
         return (
             f"{side:>22} N={self.n:3d}  slowest {self.slowest:5.2f}x  "
-            f"CPU {100 * self.cpu / self.n:4.1f} %/task ({100 * self.cpu:5.1f} % total)  "
+            f"CPU {100 * self.cpu / self.n:4.1f} %/task ({100 * self.cpu:5.1f} % total, "
+            f"{100 * self.cpu_per_task_second:4.2f} % per task-second)  "
             f"RSS {self.rss / self.n / 1e6:5.1f} MB/task  {'holds' if self.held else 'FAILS'}"
         )
 
@@ -173,7 +180,8 @@ def emulator_trial(
         last, cpu1, wall1 = media_times(control), cpu_seconds(pids), time.monotonic()
         factors = [(last.get(t, 0.0) - first.get(t, 0.0)) / (wall1 - wall0) for t in first]
         slowest = min(factors) if len(factors) == n else 0.0
-        return Trial(n, slowest, (cpu1 - cpu0) / (wall1 - wall0), rss_bytes(pids), started)
+        cpu = (cpu1 - cpu0) / (wall1 - wall0)
+        return Trial(n, slowest, cpu, sum(factors), rss_bytes(pids), started)
     finally:
         for task in ids:
             zego.call("StopMix", {"TaskId": task, "UserId": "bench"})
@@ -245,8 +253,8 @@ def ffmpeg_trial(folder: Path, n: int, clips: tuple[Path, Path], window: float) 
         time.sleep(window)
         last, cpu1, wall1 = [out_time(r) for r in progress], cpu_seconds(pids), time.monotonic()
         rss = rss_bytes(pids)
-        slowest = min((b - a) / (wall1 - wall0) for a, b in zip(first, last, strict=True))
-        return Trial(n, slowest, (cpu1 - cpu0) / (wall1 - wall0), rss, [])
+        factors = [(b - a) / (wall1 - wall0) for a, b in zip(first, last, strict=True)]
+        return Trial(n, min(factors), (cpu1 - cpu0) / (wall1 - wall0), sum(factors), rss, [])
     finally:
         for process in processes:
             process.terminate()
@@ -381,6 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench/out/realtime"))
     parser.add_argument("--skip-ffmpeg", action="store_true")
     parser.add_argument("--skip-shared", action="store_true")
+    parser.add_argument(
+        "--shared-published",
+        action="store_true",
+        help="also run every task sharing two control-API streams (published files, decoded once per worker)",
+    )
     args = parser.parse_args(argv)
     window = args.window
     steps = [int(s) for s in args.steps.split(",")]
@@ -408,6 +421,10 @@ def main(argv: list[str] | None = None) -> int:
             sides["emulator, shared inputs"] = lambda n: emulator_trial(
                 url, server.pid, n, [("sa", "sb")], "s", window
             )
+        if args.shared_published:
+            sides["emulator, shared published"] = lambda n: emulator_trial(
+                url, server.pid, n, [("a0", "b0")], "p", window
+            )
         if not args.skip_ffmpeg:
             sides["ffmpeg"] = lambda n: ffmpeg_trial(folder, n, clips, window)
         # The two anchors of the shared inputs push throughout (a little CPU for every side alike).
@@ -428,11 +445,18 @@ def main(argv: list[str] | None = None) -> int:
             f"| CPU per task at N | {100 * ours.cpu / ours.n:.1f} % | {100 * theirs.cpu / theirs.n:.1f} % |"
         )
         print(
+            f"| CPU per task-second at N | {100 * ours.cpu_per_task_second:.2f} % "
+            f"| {100 * theirs.cpu_per_task_second:.2f} % |"
+        )
+        print(
             f"| RSS per task at N | {ours.rss / ours.n / 1e6:.0f} MB | {theirs.rss / theirs.n / 1e6:.0f} MB |"
         )
     if shared:
         ratio = f" ({shared.n / theirs.n:.2f}x FFmpeg's)" if theirs else ""
         print(f"| N held, every task sharing two pushed inputs | {shared.n}{ratio} | |")
+    if published := best(trials.get("emulator, shared published", [])):
+        ratio = f" ({published.n / theirs.n:.2f}x FFmpeg's)" if theirs else ""
+        print(f"| N held, every task sharing two published inputs | {published.n}{ratio} | |")
     print(f"| StartMix p99 while reaching N={near.n} | {percentile(near.start_ms, 0.99):.1f} ms | |")
     print(f"| glass-to-glass through a mix (median) | {mixed_ms:.0f} ms | |")
     print(f"| the pushed stream played directly (median) | {direct_ms:.0f} ms | |")
