@@ -15,6 +15,7 @@ per stop while a task stops, and each pipeline's own (docs/internals.md).
 
 from __future__ import annotations
 
+import faulthandler
 import itertools
 import logging
 import os
@@ -341,6 +342,7 @@ def worker_main(conn: Connection, log_level: int) -> None:
     """The worker process's entry point (``python -m emulator.workers``, started by pool.py)."""
     tune_for_a_media_worker()
     logging.basicConfig(level=log_level, format="%(asctime)s worker %(process)d %(levelname)s %(message)s")
+    faulthandler.enable()  # a native crash leaves every thread's stack in the server's log, not just an exit
     channel = Channel(conn)
     try:
         WorkerHost(channel).serve()
