@@ -258,9 +258,10 @@ class _Worker:
         if (pipeline := self._task(task_id)) is not None:
             pipeline.on_event(kind, data)
 
-    def _on_status(self, task_id: str, status: dict[str, Any], levels: dict[str, float]) -> None:
-        if (pipeline := self._task(task_id)) is not None:
-            pipeline.on_status(status, levels)
+    def _on_statuses(self, statuses: list[tuple[str, dict[str, Any], dict[str, float]]]) -> None:
+        for task_id, status, levels in statuses:
+            if (pipeline := self._task(task_id)) is not None:
+                pipeline.on_status(status, levels)
 
     def _on_stopped(self, task_id: str, status: dict[str, Any], png: bytes | None) -> None:
         if (pipeline := self._task(task_id)) is not None:
