@@ -34,9 +34,10 @@ class Channel:
     def send(self, kind: str, *args: Any) -> bool:
         return self._send(_CONTROL + pickle.dumps((kind, *args), protocol=pickle.HIGHEST_PROTOCOL))
 
-    def send_data(self, number: int, data: bytes | memoryview) -> bool:
-        """Media bytes for stream ``number`` (one copy: into the frame that goes down the pipe)."""
-        return self._send(b"".join((_DATA, _NUMBER.pack(number), data)))
+    def send_data(self, number: int, *chunks: bytes | memoryview) -> bool:
+        """Media bytes for stream ``number``, in one or more chunks (one copy: into the frame that goes
+        down the pipe)."""
+        return self._send(b"".join((_DATA, _NUMBER.pack(number), *chunks)))
 
     def _send(self, frame: bytes) -> bool:
         if self.closed:

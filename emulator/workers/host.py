@@ -63,6 +63,10 @@ class _RemoteOutput:
         self._channel.send_data(self._number, data)
         return len(data)
 
+    def write_chunks(self, chunks: list[bytes]) -> None:
+        """A batch of FLV writes in one pipe message, copied once (sinks/network.py)."""
+        self._channel.send_data(self._number, *chunks)
+
     def close(self) -> None:
         self._channel.send("close_publisher", self._number)
 

@@ -61,8 +61,12 @@ class _Coalesced:
 
     def flush(self) -> None:
         if self._held:
-            data, self._held = b"".join(self._held), []
-            self._target.write(data)
+            held, self._held = self._held, []
+            write_chunks = getattr(self._target, "write_chunks", None)  # a worker's pipe: joined once there
+            if write_chunks is not None:
+                write_chunks(held)
+            else:
+                self._target.write(b"".join(held))
 
     def close(self) -> None:
         try:
