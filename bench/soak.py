@@ -22,6 +22,7 @@ import gc
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,6 +63,18 @@ class Usage:
     def threads_since(self, baseline: Usage) -> int:
         """Threads alive now that were started after ``baseline``."""
         return len(self.thread_ids - baseline.thread_ids)
+
+    def new_threads(self, baseline: Usage) -> list[str]:
+        """The threads started after ``baseline`` and still alive, by name: a failure says whose they are."""
+        python = {str(thread.native_id): thread.name for thread in threading.enumerate()}
+        names = []
+        for tid in sorted(self.thread_ids - baseline.thread_ids):
+            try:
+                comm = Path(f"/proc/self/task/{tid}/comm").read_text().strip()
+            except OSError:
+                comm = "ended"
+            names.append(f"{python.get(tid, 'not a Python thread')} ({comm})")
+        return names
 
     def fds_since(self, baseline: Usage) -> int:
         """Fds open now that were opened (or reused for something else) after ``baseline``."""

@@ -36,7 +36,7 @@ def test_start_stop_cycles_leave_nothing_behind(tmp_path: Path) -> None:
         workers_after = soak.worker_rss()
     # No thread or fd the cycles started is left (counting by identity: the test session's own emulator
     # may start or end threads meanwhile).
-    assert after.threads_since(before) == 0, f"threads {before} -> {after}"
+    assert after.threads_since(before) == 0, f"threads {before} -> {after}: {after.new_threads(before)}"
     assert after.fds_since(before) == 0, f"fds {before} -> {after}"
     assert after.rss_mb - before.rss_mb < RSS_ALLOWANCE_MB, f"RSS {before} -> {after}"
     # Decoded after the measures: FFmpeg's decoder in this process takes memory of its own.
