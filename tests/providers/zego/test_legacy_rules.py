@@ -343,3 +343,9 @@ def test_faults_and_journal_name_each_legacy_action(red: Zego, action: str) -> N
     entries = red.emu.requests(provider="zego", action=action)
     assert entries[-1]["response"] == answer
     assert red.emu.ctx.tasks.active("zego") == []
+
+
+def test_without_rtmp_the_play_rtmp_url_is_empty(red: Zego, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(red.emu.ctx, "rtmp_port", None)  # an emulator serving no RTMP
+    [play] = red.legacy_post("/cgi/start-mix", legacy_body(), red.token())["data"]["play"]
+    assert (play["rtmp_url"], play["hdl_url"]) == ("", f"http://{red.emu.host_port}/live/lout.flv")

@@ -324,3 +324,9 @@ def test_a_fault_names_each_action(red: Zego, action: str) -> None:
     [entry] = red.emu.requests(provider="zego", action=action)
     assert entry["response"]["Code"] == 110200194
     assert red.emu.ctx.tasks.active("zego") == []  # the fault answered instead of the service
+
+
+def test_without_rtmp_play_info_has_an_empty_rtmp_url(red: Zego, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(red.emu.ctx, "rtmp_port", None)  # an emulator serving no RTMP
+    [info] = red.start_mix(body())["Data"]["PlayInfo"]
+    assert (info["RTMP"], info["FLV"]) == ("", f"http://{red.emu.host_port}/live/o1.flv")
