@@ -207,3 +207,21 @@ def test_sound_level_off_is_reported(zego: Zego) -> None:
     assert answer["sound_level"] is False and answer["task"] == "zego:12345:lv"
     ids = {entry["input"]: entry["sound_level_id"] for entry in answer["levels"]}
     assert ids == {"tone": 7, "quiet": None}
+
+
+def test_sound_levels_when_the_media_engine_cannot_say(zego: Zego, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No pipeline (not started yet), or one whose read fails: the inputs' levels are empty, never a 500."""
+    _start_levels_mix(zego, 8, SoundLevel=1)
+    zego.wait_frames("zego:12345:lv", 2)
+    task = zego.emu.ctx.tasks.get("zego:12345:lv")
+    assert task is not None and task.pipeline is not None
+
+    def broken() -> dict[str, float]:
+        raise RuntimeError("the engine is gone")
+
+    monkeypatch.setattr(task.pipeline, "sound_levels", broken)
+    answer = zego.emu.request("GET", "/_emulator/zego/sound-levels", app_id="12345", task_id="lv")
+    assert answer == {"task": "zego:12345:lv", "sound_level": True, "levels": []}
+    monkeypatch.setattr(task, "pipeline", None)
+    answer = zego.emu.request("GET", "/_emulator/zego/sound-levels", app_id="12345", task_id="lv")
+    assert answer == {"task": "zego:12345:lv", "sound_level": True, "levels": []}
