@@ -259,9 +259,12 @@ def test_tokens_are_per_app_and_replaced_by_the_next() -> None:
 
 def test_token_shape_and_clear() -> None:
     tokens = TokenStore()
-    token = tokens.issue("1", 0.0)
-    assert len(token) == 64 and "=" not in token  # 48 random bytes, urlsafe base64
-    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    issued = [tokens.issue(str(app), 0.0) for app in range(1000)]
+    # 48 random bytes in urlsafe base64: always 64 characters (none trimmed: 1 in 64 ends in any one letter).
+    assert {len(token) for token in issued} == {64} and len(set(issued)) == 1000
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert set("".join(issued)) == alphabet
+    token = issued[0]
     tokens.clear()
     with pytest.raises(LegacyError) as caught:
         tokens.app_of(token, 0.0)

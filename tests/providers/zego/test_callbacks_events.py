@@ -218,6 +218,7 @@ def test_nonces_differ(zego: Zego) -> None:
     nonces = {notifier.payload(task, task.job.outputs[0], "mix_stop", "k")["nonce"] for _ in range(50)}
     assert len(nonces) == 50
     assert max(len(n) for n in nonces) >= 17  # drawn below 10**19, not from a small range
+    assert all(n.isdigit() and int(n) < 10**19 for n in nonces)
 
 
 def test_without_rtmp_the_rtmp_fields_are_empty(zego: Zego, monkeypatch: pytest.MonkeyPatch) -> None:
