@@ -149,7 +149,9 @@ def test_a_fault_over_http_keeps_its_status(zego: Zego) -> None:
 # ----- the per-app rules, from both sides
 
 
-def test_request_rate_per_app_on_the_emulator_clock(zego: Zego) -> None:
+def test_request_rate_per_app_on_the_emulator_clock(zego: Zego, monkeypatch: pytest.MonkeyPatch) -> None:
+    wall = time.time()
+    monkeypatch.setattr(zego.emu.ctx.clock, "_wall", lambda: wall)  # only the test moves time
     zego.emu.request("POST", "/_emulator/zego/limits", {"rate_limit": 3})
     for _ in range(3):
         assert zego.call("GetMixTaskInfo", TaskId="t")["Code"] == 110209001

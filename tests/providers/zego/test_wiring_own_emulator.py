@@ -8,6 +8,7 @@ adapter happens inside the test that checks it."""
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -35,7 +36,7 @@ def legacy_body(task_id: str) -> dict[str, object]:
     }
 
 
-def test_every_route_and_service_of_a_new_adapter(own: Zego) -> None:
+def test_every_route_and_service_of_a_new_adapter(own: Zego, monkeypatch: pytest.MonkeyPatch) -> None:
     emu = own.emu
     # Control routes, each path and method.
     limits = {"max_fps": 20, "max_tasks": 100, "rate_limit": 100}
@@ -100,7 +101,9 @@ def test_every_route_and_service_of_a_new_adapter(own: Zego) -> None:
     emu.publish("a3", RED, room_id="room1")
     assert [layer.id for layer in task.job.layers] == ["a1", "a2"]
 
-    # The rate limiter.
+    # The rate limiter, on the emulator clock with the wall clock under it held still.
+    wall = time.time()
+    monkeypatch.setattr(emu.ctx.clock, "_wall", lambda: wall)
     emu.request("POST", "/_emulator/zego/limits", {"rate_limit": 1})
     emu.advance_clock(1)
     assert own.call("GetMixTaskInfo", TaskId="x")["Code"] == 110209001
