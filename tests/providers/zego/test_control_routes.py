@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from emulator.client import ControlError
-from tests.providers.zego.helpers import Zego
+from tests.providers.zego.helpers import RED, Zego
 
 CALLBACK = "/_emulator/zego/callback"
 LIMITS = "/_emulator/zego/limits"
@@ -225,3 +225,22 @@ def test_sound_levels_when_the_media_engine_cannot_say(zego: Zego, monkeypatch: 
     monkeypatch.setattr(task, "pipeline", None)
     answer = zego.emu.request("GET", "/_emulator/zego/sound-levels", app_id="12345", task_id="lv")
     assert answer == {"task": "zego:12345:lv", "sound_level": True, "levels": []}
+
+
+@pytest.mark.parametrize("task_id", ["XXXX", "None"])
+def test_sound_levels_without_a_task_id_name_no_task(zego: Zego, task_id: str) -> None:
+    """Whatever a running task is called, a query that leaves task_id (or app_id) out finds none."""
+    zego.emu.publish("red", RED)
+    body = {
+        "TaskId": task_id,
+        "UserId": "u",
+        "MixInput": [{"StreamId": "red", "RectInfo": {"Left": 0, "Top": 0, "Right": 32, "Bottom": 18}}],
+        "MixOutput": [{"StreamId": "o", "Width": 32, "Height": 18}],
+    }
+    assert zego.start_mix(body)["Code"] == 0
+    assert (
+        zego.emu.request("GET", "/_emulator/zego/sound-levels", app_id="12345", task_id=task_id)["levels"]
+        == []
+    )
+    for query in ({"app_id": "12345"}, {"task_id": task_id}, {"app_id": "", "task_id": task_id}):
+        assert refused(zego, "GET", "/_emulator/zego/sound-levels", **query).status == 404
