@@ -140,3 +140,31 @@ def test_a_manual_mix_does_not_follow_a_room(zego: Zego) -> None:
     assert zego.start_mix(body)["Code"] == 0
     zego.emu.publish("a2", RED, room_id="room1")
     assert layer_ids(zego, "zego:12345:m") == ["a1"]
+
+
+def test_a_join_keeps_the_pulled_extra_inputs(room1: Zego) -> None:
+    url = "rtmp://127.0.0.1:1/live/pulled"
+    assert room1.call("StartAutoMix", auto(ExtraMixInput=[{"StreamUrl": url}]))["Code"] == 0
+    room1.emu.publish("a2", RED, room_id="room1")
+    assert layer_ids(room1) == ["a1", "a2", url]
+
+
+def test_the_test_environment_needs_prefixed_ids(zego: Zego) -> None:
+    zego.emu.publish("zegotest-12345-a1", RED, room_id="room1")
+    zego.emu.publish("g1", RED, room_id="other")
+    zego.emu.publish("zegotest-12345-g1", RED, room_id="other")
+    answer = zego.call("StartAutoMix", auto(ExtraMixInput=[{"StreamId": "g1"}]), IsTest="true")
+    assert code_message(answer) == (
+        110200150,
+        "input stream does not exist: 'g1': test environment ids start with zegotest-12345-",
+    )
+    answer = zego.call("StartAutoMix", auto(), IsTest="true")
+    assert code_message(answer) == (
+        110200156,
+        "output format error: 'amout': test environment ids start with zegotest-12345-",
+    )
+    prefixed = auto(
+        ExtraMixInput=[{"StreamId": "zegotest-12345-g1"}], MixOutput=[{"StreamId": "zegotest-12345-amout"}]
+    )
+    assert zego.call("StartAutoMix", prefixed, IsTest="true")["Code"] == 0
+    assert layer_ids(zego) == ["zegotest-12345-a1", "zegotest-12345-g1"]

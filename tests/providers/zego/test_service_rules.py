@@ -333,3 +333,14 @@ def test_without_rtmp_play_info_has_an_empty_rtmp_url(red: Zego, monkeypatch: py
     monkeypatch.setattr(red.emu.ctx, "rtmp_port", None)  # an emulator serving no RTMP
     [info] = red.start_mix(body())["Data"]["PlayInfo"]
     assert (info["RTMP"], info["FLV"]) == ("", f"http://{red.emu.host_port}/live/o1.flv")
+
+
+def test_stopping_an_unknown_task(red: Zego) -> None:
+    assert code_message(red.call("StopMix", {"TaskId": "nope", "UserId": "owner"})) == (
+        110209001,
+        "mix task does not exist: TaskId 'nope'",
+    )
+    assert code_message(red.call("StopAutoMix", {"TaskId": "nope", "RoomId": "r", "UserId": "owner"})) == (
+        110209001,
+        "mix task does not exist: TaskId 'nope'",
+    )
