@@ -344,3 +344,18 @@ def test_stopping_an_unknown_task(red: Zego) -> None:
         110209001,
         "mix task does not exist: TaskId 'nope'",
     )
+
+
+def test_the_max_fps_limit_caps_the_output(red: Zego) -> None:
+    assert (
+        red.start_mix(body(MixOutput=[{"StreamId": "o1", "Width": 32, "Height": 18, "Fps": 25}]))["Code"] == 0
+    )
+    task = red.emu.ctx.tasks.get(TASK)
+    assert task is not None and task.job.outputs[0].video is not None
+    assert task.job.outputs[0].video.fps == 20  # ZEGO's default cap
+    red.emu.request("POST", "/_emulator/zego/limits", {"max_fps": 30})
+    outputs = [{"StreamId": "o2", "Width": 32, "Height": 18, "Fps": 25}]
+    assert red.start_mix(body("t2", "o2", MixOutput=outputs))["Code"] == 0
+    task = red.emu.ctx.tasks.get("zego:12345:t2")
+    assert task is not None and task.job.outputs[0].video is not None
+    assert task.job.outputs[0].video.fps == 25
