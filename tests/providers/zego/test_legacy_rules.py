@@ -356,3 +356,15 @@ def test_without_rtmp_the_play_rtmp_url_is_empty(red: Zego, monkeypatch: pytest.
     monkeypatch.setattr(red.emu.ctx, "rtmp_port", None)  # an emulator serving no RTMP
     [play] = red.legacy_post("/cgi/start-mix", legacy_body(), red.token())["data"]["play"]
     assert (play["rtmp_url"], play["hdl_url"]) == ("", f"http://{red.emu.host_port}/live/lout.flv")
+
+
+def test_auth_off_skips_apps_that_are_no_uint32(red: Zego, auth_off: None) -> None:
+    """The first ZEGO app whose id is a uint32: not one with a signed id, nor another provider's app."""
+    settings = red.emu.ctx.settings
+    saved = list(settings.credentials)
+    settings.credentials[:] = [Credential("tencent", "777", SECRET), Credential("zego", "-5", SECRET), *saved]
+    try:
+        assert red.legacy_post("/cgi/start-mix", legacy_body(), None)["code"] == 0
+    finally:
+        settings.credentials[:] = saved
+    assert red.emu.ctx.tasks.get(TASK) is not None
