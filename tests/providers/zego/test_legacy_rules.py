@@ -368,3 +368,15 @@ def test_auth_off_skips_apps_that_are_no_uint32(red: Zego, auth_off: None) -> No
     finally:
         settings.credentials[:] = saved
     assert red.emu.ctx.tasks.get(TASK) is not None
+
+
+def test_a_token_request_without_appid(zego: Zego) -> None:
+    assert zego.legacy_get("/cgi/token", secret=SECRET) == {
+        "code": 40013,
+        "message": "appid error: appid '' is not configured",
+    }
+
+
+def test_auth_off_without_a_token_while_one_is_live(red: Zego, auth_off: None) -> None:
+    red.token()
+    assert red.legacy_post("/cgi/start-mix", legacy_body(), None)["code"] == 0

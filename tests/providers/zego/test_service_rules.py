@@ -359,3 +359,13 @@ def test_the_max_fps_limit_caps_the_output(red: Zego) -> None:
     task = red.emu.ctx.tasks.get("zego:12345:t2")
     assert task is not None and task.job.outputs[0].video is not None
     assert task.job.outputs[0].video.fps == 25
+
+
+def test_get_mix_task_info_answers_success(red: Zego) -> None:
+    assert red.start_mix(body())["Code"] == 0
+    assert code_message(red.call("GetMixTaskInfo", TaskId="t1")) == (0, "success")
+
+
+def test_stop_auto_mix_requires_its_room_id(zego: Zego) -> None:
+    answer = zego.call("StopAutoMix", {"TaskId": "am", "UserId": "u"})
+    assert code_message(answer) == (110200002, "input params error: RoomId is required")
