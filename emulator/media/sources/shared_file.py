@@ -30,6 +30,11 @@ MAX_HELD = 3 * AHEAD_FRAMES  # decoded frames kept for the mixes furthest behind
 Key = tuple[str, AudioFormat]
 
 
+def _geometry(prescaler: Callable[[av.VideoFrame], Any]) -> Any:
+    """What views scaled alike share (compositor's ``Prescaler.key``); a prescaler without one is its own."""
+    return getattr(prescaler, "key", id(prescaler))
+
+
 class SharedFile(FileSource):
     """One looping file decoded for its views; it closes when the last one leaves."""
 
@@ -66,7 +71,8 @@ class SharedFile(FileSource):
                 del self._shared[key]
         super().close(timeout)
 
-    def scale_for(self, view: SharedFileView) -> None:
+    def rescale(self) -> None:
+        """A view's prescaler changed: the geometries to scale each frame to, again."""
         with self._cond:
             self._update_prescalers()
 
@@ -76,7 +82,7 @@ class SharedFile(FileSource):
         for view in self._views:
             prescaler = view.prescaler
             if prescaler is not None:
-                key = getattr(prescaler, "key", id(prescaler))
+                key = _geometry(prescaler)
                 wanted[key] = self._prescalers.get(key) or prescaler
         self._prescalers = wanted
 
@@ -190,13 +196,13 @@ class SharedFileView(Source):
 
     def scale_ahead(self, prescaler: Callable[[av.VideoFrame], Any] | None) -> None:
         self.prescaler = prescaler
-        self._shared.scale_for(self)
+        self._shared.rescale()
 
     def prescaled(self, frame: av.VideoFrame) -> Any:
         current, prescaler = self.current, self.prescaler
         if current is None or current[1] is not frame or prescaler is None or not current[2]:
             return None
-        return current[2].get(getattr(prescaler, "key", id(prescaler)))
+        return current[2].get(_geometry(prescaler))
 
     def close(self, timeout: float = 2.0) -> None:
         self._shared.leave(self, timeout)
