@@ -26,7 +26,6 @@ from fractions import Fraction
 from typing import Literal
 
 import av
-from av.audio.resampler import AudioResampler
 from av.codec.context import Flags
 from av.container import OutputContainer
 from av.video.frame import PictureType
@@ -34,6 +33,8 @@ from av.video.reformatter import VideoReformatter
 
 from emulator.core.job import AudioSpec, Output, VideoSpec
 from emulator.media.errors import MediaError
+from emulator.media.placement import SCALER_THREADS
+from emulator.media.resample import AudioResampler
 
 Kind = Literal["video", "audio"]
 AAC_FRAME_SAMPLES = 1024  # the AAC encoder takes exactly this many samples per frame
@@ -240,7 +241,8 @@ class OutputEncoder:
             return []
         ctx = self._video.codec_context
         if (frame.width, frame.height, frame.format.name) != (ctx.width, ctx.height, "yuv420p"):
-            frame = self._reformatter.reformat(frame, ctx.width, ctx.height, "yuv420p")
+            size = (ctx.width, ctx.height)
+            frame = self._reformatter.reformat(frame, *size, "yuv420p", threads=SCALER_THREADS)
         frame.pts = self._next_frame
         frame.time_base = ctx.time_base
         self._next_frame += 1

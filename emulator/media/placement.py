@@ -139,7 +139,7 @@ def crop_frame(frame: av.VideoFrame, box: tuple[int, int, int, int]) -> av.Video
     """A new yuv420p/yuva420p frame holding ``box`` (even origin) of ``frame``."""
     fmt = YUVA if format_has_alpha(frame.format.name) else YUV
     if frame.format.name != fmt:
-        frame = frame.reformat(format=fmt)
+        frame = frame.reformat(format=fmt, threads=SCALER_THREADS)
     x0, y0, x1, y1 = box
     out = av.VideoFrame(x1 - x0, y1 - y0, fmt)
     for i, (src, dst) in enumerate(zip(plane_views(frame), plane_views(out), strict=True)):

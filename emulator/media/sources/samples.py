@@ -9,6 +9,7 @@ from __future__ import annotations
 import av
 import numpy as np
 
+from emulator.media.resample import AudioResampler
 from emulator.media.sources.base import AudioFormat
 
 
@@ -19,7 +20,7 @@ class AudioConverter:
 
     def __init__(self, fmt: AudioFormat) -> None:
         self._fmt = fmt
-        self._resampler: av.AudioResampler | None = None
+        self._resampler: AudioResampler | None = None
         self._input: tuple[str, str, int] | None = None
 
     def convert(self, frame: av.AudioFrame) -> np.ndarray:
@@ -27,7 +28,7 @@ class AudioConverter:
         chunks: list[np.ndarray] = []
         if self._resampler is None or setup != self._input:
             chunks += self.flush()
-            self._resampler = av.AudioResampler(format="fltp", layout=self._fmt.layout, rate=self._fmt.rate)
+            self._resampler = AudioResampler("fltp", self._fmt.layout, self._fmt.rate)
             self._input = setup
         chunks += [out.to_ndarray() for out in self._resampler.resample(frame)]
         return _join(chunks, self._fmt.channels)
