@@ -30,9 +30,9 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 import numpy as np
 
+from bench.floor import Floor, Task, ffmpeg_command, measure
 from bench.load import percentile
 from bench.process import serve
 from emulator.client import ControlClient
@@ -41,6 +41,7 @@ from emulator.media.clips import write_clip
 
 SIZE, FPS = (640, 360), 15
 BITRATE = 800_000
+TASK = Task(SIZE, FPS, BITRATE)
 HOLD = 0.95
 WARM_S, WINDOW_S = 4.0, 20.0
 STEPS = "4,8,12,16,20,24,28,32,36,40,48"
@@ -226,24 +227,15 @@ def pushed(rtmp: str, clips: tuple[Path, Path], names: tuple[str, str]) -> Itera
 
 # ----- FFmpeg's side
 def ffmpeg_trial(folder: Path, n: int, clips: tuple[Path, Path], window: float) -> Trial:
-    half = f"{SIZE[0] // 2}:{SIZE[1]}"
-    graph = (
-        f"[0:v]scale={half}[l];[1:v]scale={half}[r];[l][r]hstack[v];[0:a][1:a]amix=inputs=2:normalize=0[a]"
-    )
     processes, progress = [], []
     for i in range(n):
         report = folder / f"ffmpeg_{i}.progress"
         report.write_text("")
-        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-nostdin"]
-        for clip in clips:
-            command += ["-re", "-stream_loop", "-1", "-i", str(clip)]
-        command += [
-            "-filter_complex", graph, "-map", "[v]", "-map", "[a]",
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-b:v", str(BITRATE),
-            "-maxrate", str(BITRATE), "-bufsize", str(BITRATE), "-g", str(2 * FPS), "-r", str(FPS),
-            "-c:a", "aac", "-b:a", "64k", "-f", "flv", str(folder / f"ffmpeg_{i}.flv"),
-            "-progress", str(report),
-        ]  # fmt: skip
+        command = [
+            *ffmpeg_command(clips, TASK, folder / f"ffmpeg_{i}.flv", paced=True),
+            "-progress",
+            str(report),
+        ]
         processes.append(subprocess.Popen(command, stderr=subprocess.DEVNULL))
         progress.append(report)
     try:
@@ -382,6 +374,15 @@ def best(trials: list[Trial]) -> Trial | None:
     return held[-1] if held else None
 
 
+def ceiling(floor: Floor, theirs: Trial | None) -> str:
+    """The most tasks the machine's cores hold at the codecs' floor, on distinct and on shared inputs."""
+    cores = 100 * (os.cpu_count() or 1)
+    distinct, shared = cores / floor.total, cores / floor.shared
+    ratios = f" ({distinct / theirs.n:.2f}x, {shared / theirs.n:.2f}x FFmpeg's N)" if theirs else ""
+    label = "the most any implementation on these codecs holds: distinct, shared inputs"
+    return f"| {label} | {distinct:.0f}, {shared:.0f}{ratios} | |"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.realtime", description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", default=STEPS, help=f"sizes tried, in order (default {STEPS})")
@@ -394,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also run every task sharing two control-API streams (published files, decoded once per worker)",
     )
+    parser.add_argument("--skip-floor", action="store_true", help="skip the codecs' floor (bench/floor.py)")
     args = parser.parse_args(argv)
     window = args.window
     steps = [int(s) for s in args.steps.split(",")]
@@ -402,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     load, cores = os.getloadavg()[0], os.cpu_count()
     free = available_cores()
     print(f"before: load average {load:.2f}; {free:.2f} of {cores} cores free for us", flush=True)
+    floor = None if args.skip_floor else measure(clips, TASK, args.out)
+    if floor:
+        print("\n".join(floor.lines()), flush=True)
 
     # No admission limit: the bench looks for the size where mixes fall behind.
     folder = args.out / "ffmpeg"
@@ -457,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
     if published := best(trials.get("emulator, shared published", [])):
         ratio = f" ({published.n / theirs.n:.2f}x FFmpeg's)" if theirs else ""
         print(f"| N held, every task sharing two published inputs | {published.n}{ratio} | |")
+    if floor:
+        print(ceiling(floor, theirs))
     print(f"| StartMix p99 while reaching N={near.n} | {percentile(near.start_ms, 0.99):.1f} ms | |")
     print(f"| glass-to-glass through a mix (median) | {mixed_ms:.0f} ms | |")
     print(f"| the pushed stream played directly (median) | {direct_ms:.0f} ms | |")
