@@ -30,6 +30,7 @@ from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, ResolvedSource
 from emulator.core.memory import release_free_memory, tune_for_a_media_worker
 from emulator.core.outbound import OutboundPolicy
+from emulator.media.ffmpeg_threads import single_threaded_ffmpeg
 from emulator.media.hls_demand import HlsDemand
 from emulator.workers.channel import Channel
 
@@ -209,6 +210,7 @@ class WorkerHost:
     def _on_start(self, task_id: str, job: dict[str, Any], options: dict[str, Any], resolved: dict) -> None:
         from emulator.media.pipeline import MixPipeline  # imported here: the worker starts quickly
 
+        single_threaded_ffmpeg()  # many tasks per worker: no FFmpeg thread pools (media/ffmpeg_threads.py)
         self._on_clock(options["clock"])
         self._hub.learn(options["published"])
         resolver = MirroredResolver(resolved)

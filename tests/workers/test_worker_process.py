@@ -167,3 +167,30 @@ def test_two_tasks_sharing_a_published_file_decode_it_once(zego: Zego) -> None:
     assert opened == [1], stats["files"]  # one decoder for both mixes
     for task in ("fshare1", "fshare2"):
         assert zego.call("StopMix", {"TaskId": task, "UserId": "owner"})["Code"] == 0
+
+
+def test_a_task_of_two_files_runs_seven_threads_in_the_worker_and_ffmpeg_none(zego: Zego) -> None:
+    """docs/internals.md ("Threads and processes"): tick, encoding, recording, HLS, live FLV, one per file;
+    FFmpeg's automatic pools are off in a worker (media/ffmpeg_threads.py), the AAC encoder's included."""
+    media = zego.emu.data_dir / "media"
+    for name, rate in (("left", 44100), ("right", 48000)):  # both resampled: 44.1 kHz mono out
+        zego.emu.publish(name, str(write_clip(media / f"{name}.mp4", size=(64, 36), fps=10, audio_rate=rate)))
+    warm = _start(zego, "twarm", stream="left", out="tw")  # imports the engine, starts the status thread
+    zego.wait_frames(warm, 2)
+    assert zego.call("StopMix", {"TaskId": "twarm", "UserId": "owner"})["Code"] == 0
+    zego.wait_state(warm, "stopped")
+    pid = _worker_stats(zego.emu)["pid"]
+    before = len(os.listdir(f"/proc/{pid}/task"))  # OS threads: FFmpeg's count too
+    body = {
+        "TaskId": "two",
+        "UserId": "owner",
+        "MixInput": [
+            {"StreamId": "left", "RectInfo": {"Left": 0, "Top": 0, "Right": 32, "Bottom": 36}},
+            {"StreamId": "right", "RectInfo": {"Left": 32, "Top": 0, "Right": 64, "Bottom": 36}},
+        ],
+        "MixOutput": [{"StreamId": "two_out", "Width": 64, "Height": 36, "Fps": 10, "Bitrate": 100_000}],
+    }
+    assert zego.call("StartMix", body)["Code"] == 0
+    zego.wait_frames("zego:12345:two", 5)
+    assert len(os.listdir(f"/proc/{pid}/task")) - before == 7
+    assert zego.call("StopMix", {"TaskId": "two", "UserId": "owner"})["Code"] == 0
