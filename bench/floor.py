@@ -47,6 +47,7 @@ class Task:
 class Floor:
     stages: dict[str, float]  # % of one core per task, by stage (median of the runs)
     ffmpeg: float  # % of one core per task, FFmpeg's command line doing the same job (median)
+    ffmpeg_lookahead: float  # the same without ``zerolatency``: x264's default B-frames and lookahead
 
     @property
     def total(self) -> float:
@@ -64,6 +65,8 @@ class Floor:
             *rows,
             f"  {'floor':<14} {self.total:6.2f} %  ({self.shared:.2f} % with inputs decoded once for all)",
             f"  {'ffmpeg':<14} {self.ffmpeg:6.2f} %  (its command line, same job, as fast as it goes)",
+            f"  {'ffmpeg, tune':<14} {self.ffmpeg_lookahead:6.2f} %  (the same with x264's default tune:"
+            " B-frames and lookahead, which a live mix's output does not have)",
         ]
 
 
@@ -83,13 +86,15 @@ class _Stages:
 def measure(
     clips: tuple[Path, Path], task: Task, out: Path, *, seconds: float = 20, repeat: int = 3
 ) -> Floor:
-    runs, ffmpeg = [], []
+    runs, ffmpeg, lookahead = [], [], []
     for _ in range(repeat):
         stages, media = _floor_run(clips, task, seconds)
         runs.append({stage: 100 * cpu / media for stage, cpu in stages.items()})
         ffmpeg.append(100 * _ffmpeg_cpu(clips, task, seconds, out / "floor_ffmpeg.flv") / seconds)
+        slower = _ffmpeg_cpu(clips, task, seconds, out / "floor_ffmpeg.flv", zerolatency=False)
+        lookahead.append(100 * slower / seconds)
     medians = {stage: statistics.median(run.get(stage, 0.0) for run in runs) for stage in runs[0]}
-    return Floor(medians, statistics.median(ffmpeg))
+    return Floor(medians, statistics.median(ffmpeg), statistics.median(lookahead))
 
 
 def ffmpeg_command(clips: tuple[Path, Path], task: Task, out: Path, *, paced: bool) -> list[str]:
@@ -113,8 +118,13 @@ def ffmpeg_command(clips: tuple[Path, Path], task: Task, out: Path, *, paced: bo
     ]  # fmt: skip
 
 
-def _ffmpeg_cpu(clips: tuple[Path, Path], task: Task, seconds: float, out: Path) -> float:
+def _ffmpeg_cpu(
+    clips: tuple[Path, Path], task: Task, seconds: float, out: Path, *, zerolatency: bool = True
+) -> float:
     command = ffmpeg_command(clips, task, out, paced=False)
+    if not zerolatency:
+        at = command.index("-tune")
+        del command[at : at + 2]
     process = subprocess.Popen([*command[:-1], "-t", str(seconds), command[-1]], stderr=subprocess.DEVNULL)
     _, _, usage = os.wait4(process.pid, 0)
     return usage.ru_utime + usage.ru_stime

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
+import pytest
 
 from bench.floor import PER_INPUT, Task, ffmpeg_command, measure
 from emulator.media.clips import write_clip
@@ -23,13 +24,16 @@ def test_the_floor_charges_every_stage_and_ffmpeg_does_the_same_job(tmp_path: Pa
         "open", "decode video", "scale", "compose", "x264", "decode audio", "mix audio", "aac",
     ]  # fmt: skip
     assert floor.stages["x264"] > 0 and floor.stages["aac"] > 0 and floor.ffmpeg > 0
+    assert floor.ffmpeg_lookahead > 0
     per_input = sum(floor.stages[stage] for stage in PER_INPUT)
-    assert floor.shared == floor.total - per_input < floor.total
-    assert floor.lines()[-2].split()[1] == f"{floor.total:.2f}"
-    with av.open(str(tmp_path / "floor_ffmpeg.flv")) as made:  # FFmpeg's output: 2 s at the task's size
+    assert floor.shared == pytest.approx(floor.total - per_input) and floor.shared < floor.total
+    assert floor.lines()[-3].split()[1] == f"{floor.total:.2f}"
+    with av.open(str(tmp_path / "floor_ffmpeg.flv")) as made:  # FFmpeg's last output: 2 s at the task's size
         video = made.streams.video[0]
         assert (video.width, video.height) == TINY.size
         assert 1.8 <= float(made.duration / av.time_base) <= 2.3
+    settings = (tmp_path / "floor_ffmpeg.flv").read_bytes()  # x264 writes its settings into the stream
+    assert b"rc_lookahead=10" in settings and b"bframes=3" in settings  # the last run: x264's default tune
 
 
 def test_ffmpeg_reads_its_inputs_at_their_pace_only_when_paced(tmp_path: Path) -> None:
