@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import MixJob, SourceResolver
 from emulator.core.memory import release_free_memory
+from emulator.core.packed import Packable, pack, stored
 from emulator.core.request_notes import note_task
 from emulator.core.retention import prune_recordings
 from emulator.core.streams import PublishedStream, StreamRegistry
@@ -77,7 +78,7 @@ TaskListener = Callable[["Task", str, dict[str, Any]], None]
 class Task:
     provider: str
     native_id: str
-    job: MixJob
+    job: MixJob = Packable()  # noqa: RUF009 - a descriptor, no default: pickled once finished (pack)
     created_at: float
     state: TaskState = TaskState.STARTING
     running_at: float | None = None
@@ -94,7 +95,7 @@ class Task:
     # for hundreds of tasks, and as a hundred small objects it would pin Python's object arenas after a
     # reset let go of it (see core/journal.py).
     _final_status: bytes = field(default=pickle.dumps({}), repr=False, compare=False)
-    _job_view: tuple[MixJob, bytes] | None = field(default=None, repr=False, compare=False)
+    _job_view: tuple[object, bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -106,9 +107,19 @@ class Task:
 
     def job_view(self) -> dict[str, Any]:
         """``job.to_dict()``, made once per job: the control API lists every task's job on every request."""
-        if self._job_view is None or self._job_view[0] is not self.job:
-            self._job_view = (self.job, pickle.dumps(self.job.to_dict(), pickle.HIGHEST_PROTOCOL))
+        job = stored(self, "job")
+        if self._job_view is None or self._job_view[0] is not job:
+            self._job_view = (job, pickle.dumps(self.job.to_dict(), pickle.HIGHEST_PROTOCOL))
         return pickle.loads(self._job_view[1])
+
+    def pack(self) -> None:
+        """Keep a finished task's job as one block (core/packed.py): the records of hundreds of finished
+        tasks would otherwise be tens of thousands of small objects, and after a reset released them the
+        arenas they were in would stay pinned. ``job`` then reads back as a copy; its view is kept."""
+        self.job_view()
+        assert self._job_view is not None
+        pack(self, "job")
+        self._job_view = (stored(self, "job"), self._job_view[1])
 
     @property
     def final_status(self) -> dict[str, Any]:
@@ -397,6 +408,7 @@ class TaskManager:
             task.state = state
             self._emit(task, state.value, {"reason": reason, "error": task.error})
             self._prune_recordings()
+            task.pack()  # the listeners have seen it as it was; from here it is a compact record
 
         future.add_done_callback(done)
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from emulator.core.packed import Packable, pack
 from emulator.core.tasks import Task, TaskState
 from emulator.providers.volcengine.schema import MixedRules
 
@@ -60,7 +61,7 @@ class MixSession:
     task_id: str
     name: str
     account: str
-    rules: MixedRules
+    rules: MixedRules = Packable()  # noqa: RUF009 - a descriptor, no default: pickled once finished
     created_at: float
     updated_at: float
     mesos_id: str  # named in Delete's answer, as the real service does
@@ -85,6 +86,8 @@ class SessionStore:
         done = [s for s in self._sessions.values() if is_done(s)]
         for old in done[: max(0, len(done) - MAX_KEPT)]:
             del self._sessions[old.task_id]
+        for finished in done:
+            pack(finished, "rules")
         self._sessions[session.task_id] = session
 
     def get(self, account: str, task_id: str) -> MixSession | None:
