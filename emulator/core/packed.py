@@ -26,11 +26,11 @@ class Packable:
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         if obj is None:
             raise AttributeError(self._slot)  # a dataclass field without a default
-        value = obj.__dict__[self._slot]
+        value = getattr(obj, self._slot)
         return pickle.loads(value.data) if isinstance(value, _Packed) else value
 
     def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__[self._slot] = value
+        setattr(obj, self._slot, value)  # not through __dict__, which would make the instance a dict
 
 
 class _Packed:
@@ -45,12 +45,12 @@ class _Packed:
 def pack(obj: Any, name: str) -> None:
     """Keep the :class:`Packable` field ``name`` of ``obj`` pickled from now on."""
     slot = f"_{name}_value"
-    value = obj.__dict__[slot]
+    value = getattr(obj, slot)
     if not isinstance(value, _Packed):
-        obj.__dict__[slot] = _Packed(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        setattr(obj, slot, _Packed(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
 
 def stored(obj: Any, name: str) -> object:
     """What is kept for the field ``name`` (the value, or its packed form): a cache keyed on the field's
     identity stays valid while the field is neither set nor packed again."""
-    return obj.__dict__[f"_{name}_value"]
+    return getattr(obj, f"_{name}_value")

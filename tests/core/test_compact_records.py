@@ -20,7 +20,7 @@ from tests.core.test_task_manager import Rig, mix, run, settle
 
 TASKS = 200
 # Blocks Python allocated for each finished task's record and gave back when the records were forgotten:
-# measured 11 with the job packed, 36 with the job kept as parsed (two layers, one output).
+# measured 10 with the job packed, 35 with the job kept as parsed (two layers, one output).
 BLOCKS_PER_FINISHED_TASK = 20
 
 
