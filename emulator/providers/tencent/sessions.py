@@ -11,6 +11,7 @@ that was cancelled already or ended by itself, -30300 (the seed's FAQ 11); withi
 
 from __future__ import annotations
 
+import pickle
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -72,17 +73,21 @@ class Session:
 
 
 class SessionStore:
+    """Sessions by id, oldest first. A settled session is kept pickled, one block instead of a dozen small
+    objects: ten thousand of them held until a reset would leave Python's object arenas pinned after it
+    (core/packed.py); ``get`` and ``list`` hand out copies of those."""
+
     def __init__(self, clock: EmulatorClock) -> None:
         self._clock = clock
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._sessions: OrderedDict[str, Session | bytes] = OrderedDict()
         self._holding: dict[str, Session] = {}  # sessions still holding their task
 
     def get(self, session_id: str) -> Session | None:
-        return self._sessions.get(session_id)
+        return _unpack(self._sessions.get(session_id))
 
     def for_start(self, session_id: str, output_id: str) -> Session | None:
         """The running session a start updates, or None when it starts a new one."""
-        session = self._sessions.get(session_id)
+        session = self.get(session_id)
         if session is not None and session.running:
             if session.output_id != output_id:
                 raise TencentError(
@@ -112,7 +117,7 @@ class SessionStore:
 
     def for_cancel(self, session_id: str, output_id: str) -> Session:
         """The running session a cancel stops; raises the seed's cancel codes."""
-        session = self._sessions.get(session_id)
+        session = self.get(session_id)
         if session is None:
             raise TencentError(-31001, f"Cancel mix stream failed, session id [{session_id}] no exist!")
         if not session.running:
@@ -134,7 +139,7 @@ class SessionStore:
         session.cancelled_at = self._clock.now()
 
     def list(self) -> list[Session]:
-        return list(self._sessions.values())
+        return [_unpack(kept) for kept in self._sessions.values()]
 
     def clear(self) -> None:
         self._sessions.clear()
@@ -144,13 +149,22 @@ class SessionStore:
         """Sessions whose task has finished let go of it (each start looks: what it holds stays bounded by
         the mixes that ran since the last start)."""
         for session_id in [sid for sid, session in self._holding.items() if session.settle()]:
-            del self._holding[session_id]
+            session = self._holding.pop(session_id)
+            if self._sessions.get(session_id) is session:  # its place in the order stays
+                self._sessions[session_id] = pickle.dumps(session, pickle.HIGHEST_PROTOCOL)
 
     def _forget_oldest(self) -> None:
         if len(self._sessions) <= MAX_KEPT:
             return
-        for session_id in [s.session_id for s in self._sessions.values() if not s.running]:
+        finished = [
+            sid for sid, kept in self._sessions.items() if isinstance(kept, bytes) or not kept.running
+        ]
+        for session_id in finished:
             del self._sessions[session_id]
             self._holding.pop(session_id, None)
             if len(self._sessions) <= MAX_KEPT:
                 return
+
+
+def _unpack(kept: Session | bytes | None) -> Session | None:
+    return pickle.loads(kept) if isinstance(kept, bytes) else kept
