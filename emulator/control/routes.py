@@ -236,15 +236,17 @@ async def media_file(request: web.Request) -> web.StreamResponse:
 # ----- tasks
 def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
     media = task.media_status()
+    job = task.job_view()  # not task.job: a finished task's job is kept packed (core/packed.py)
     outputs = []
-    for output in task.job.outputs:
-        recorded = media.get("outputs", {}).get(output.stream_id, {})  # the pipeline's view, by stream id
+    for output in job["outputs"]:
+        stream_id = output["stream_id"]
+        recorded = media.get("outputs", {}).get(stream_id, {})  # the pipeline's view, by stream id
         outputs.append(
             {
                 **recorded,
                 **output_urls(ctx, recorded),
-                "stream_id": output.stream_id,
-                "play": ctx.play_urls(output.stream_id),
+                "stream_id": stream_id,
+                "play": ctx.play_urls(stream_id),
             }
         )
     return {
@@ -268,7 +270,7 @@ def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
         "snapshot_url": f"http://{ctx.public_host}/_emulator/tasks/{task.id}/snapshot.png",
         "layout_url": f"http://{ctx.public_host}/_emulator/tasks/{task.id}/layout",
         "all_inputs_lost_since": task.all_lost_since,
-        "job": task.job_view(),
+        "job": job,
         "meta": task.meta,
     }
 
