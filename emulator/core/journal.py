@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import pickle
 import re
 import threading
 from collections import deque
@@ -20,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from emulator.core.packed import packed, unpacked
 
 REDACTED = "***"
 MAX_BODY_CHARS = 64 * 1024
@@ -136,7 +137,7 @@ class RequestJournal:
             code, failed = answer_code(entry.response)
             entry.code, entry.error = code, entry.error or failed
         try:
-            kept: bytes | JournalEntry = pickle.dumps(entry, pickle.HIGHEST_PROTOCOL)
+            kept: bytes | JournalEntry = packed(entry)
         except RecursionError:  # a body nested deeper than the pickler goes (JSON goes deeper): as it is
             kept = entry
         with self._lock:
@@ -153,22 +154,18 @@ class RequestJournal:
     ) -> list[JournalEntry]:
         """Matching entries, oldest first; ``limit`` keeps the newest ones."""
         with self._lock:
-            packed = [
+            found = [
                 kept
                 for entry_provider, entry_action, entry_task, kept in self._entries
                 if (provider is None or entry_provider == provider)
                 and (action is None or entry_action == action)
                 and (task is None or entry_task == task)
             ]
-        return [_unpack(kept) for kept in (packed[-limit:] if limit else packed)]
+        return [unpacked(kept) for kept in (found[-limit:] if limit else found)]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-
-
-def _unpack(kept: bytes | JournalEntry) -> JournalEntry:
-    return pickle.loads(kept) if isinstance(kept, bytes) else kept
 
 
 def is_secret_name(name: object) -> bool:

@@ -11,7 +11,19 @@ between them, so the process's RSS after a reset would grow with how many record
 from __future__ import annotations
 
 import pickle
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def packed(value: object) -> bytes:
+    """``value`` as one block, for a store whose records are never bytes themselves (see :func:`unpacked`)."""
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+def unpacked(kept: T | bytes) -> T:
+    """A record of such a store as it was stored: a copy when it was packed."""
+    return pickle.loads(kept) if isinstance(kept, bytes) else kept
 
 
 class Packable:
@@ -47,7 +59,7 @@ def pack(obj: Any, name: str) -> None:
     slot = f"_{name}_value"
     value = getattr(obj, slot)
     if not isinstance(value, _Packed):
-        setattr(obj, slot, _Packed(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
+        setattr(obj, slot, _Packed(packed(value)))
 
 
 def stored(obj: Any, name: str) -> object:

@@ -11,12 +11,12 @@ that was cancelled already or ended by itself, -30300 (the seed's FAQ 11); withi
 
 from __future__ import annotations
 
-import pickle
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.clock import EmulatorClock
+from emulator.core.packed import packed, unpacked
 from emulator.core.tasks import Task, TaskState
 from emulator.providers.tencent.errors import TencentError
 
@@ -83,7 +83,8 @@ class SessionStore:
         self._holding: dict[str, Session] = {}  # sessions still holding their task
 
     def get(self, session_id: str) -> Session | None:
-        return _unpack(self._sessions.get(session_id))
+        kept = self._sessions.get(session_id)
+        return None if kept is None else unpacked(kept)
 
     def for_start(self, session_id: str, output_id: str) -> Session | None:
         """The running session a start updates, or None when it starts a new one."""
@@ -139,7 +140,7 @@ class SessionStore:
         session.cancelled_at = self._clock.now()
 
     def list(self) -> list[Session]:
-        return [_unpack(kept) for kept in self._sessions.values()]
+        return [unpacked(kept) for kept in self._sessions.values()]
 
     def clear(self) -> None:
         self._sessions.clear()
@@ -151,7 +152,7 @@ class SessionStore:
         for session_id in [sid for sid, session in self._holding.items() if session.settle()]:
             session = self._holding.pop(session_id)
             if self._sessions.get(session_id) is session:  # its place in the order stays
-                self._sessions[session_id] = pickle.dumps(session, pickle.HIGHEST_PROTOCOL)
+                self._sessions[session_id] = packed(session)
 
     def _forget_oldest(self) -> None:
         if len(self._sessions) <= MAX_KEPT:
@@ -164,7 +165,3 @@ class SessionStore:
             self._holding.pop(session_id, None)
             if len(self._sessions) <= MAX_KEPT:
                 return
-
-
-def _unpack(kept: Session | bytes | None) -> Session | None:
-    return pickle.loads(kept) if isinstance(kept, bytes) else kept
