@@ -16,6 +16,7 @@ from emulator.control.clock import clock_reset, clock_skew_check
 from emulator.control.context_key import CTX as CTX  # kept importable from here for existing callers
 from emulator.control.context_key import context_of as _ctx
 from emulator.control.layout import task_layout
+from emulator.control.listing import json_listing
 from emulator.control.openapi import openapi_document
 from emulator.control.validation import (
     Field,
@@ -279,8 +280,8 @@ def task_view(ctx: EmulatorContext, task: Task) -> dict[str, Any]:
 async def task_list(request: web.Request) -> web.Response:
     ctx = _ctx(request)
     provider, state = request.query.get("provider"), request.query.get("state")
-    tasks = [t for t in ctx.tasks.all(provider) if state is None or t.state.value == state]
-    return _ok({"tasks": [task_view(ctx, t) for t in tasks]})
+    tasks = (t for t in ctx.tasks.each(provider) if state is None or t.state.value == state)
+    return json_listing("tasks", (task_view(ctx, t) for t in tasks))
 
 
 def _task_or_404(request: web.Request) -> Task:
@@ -318,13 +319,13 @@ async def task_snapshot(request: web.Request) -> web.StreamResponse:
 @routes.get("/_emulator/requests")
 async def journal(request: web.Request) -> web.Response:
     ctx = _ctx(request)
-    entries = ctx.journal.query(
+    entries = ctx.journal.each(
         provider=request.query.get("provider") or None,
         action=request.query.get("action") or None,
         task=request.query.get("task") or None,
         limit=query_int(request, "limit", 1, 100_000),
     )
-    return _ok({"requests": [e.to_dict() for e in entries]})
+    return json_listing("requests", (e.to_dict() for e in entries))
 
 
 @routes.get("/_emulator/callbacks")

@@ -3,9 +3,8 @@
 Bounded (oldest entries fall off). Signatures, tokens and secret keys are replaced by ``"***"`` so a journal
 can be pasted into a bug report.
 
-Each entry is kept pickled, one block of memory instead of the hundred small objects of its parsed bodies
-and headers: entries live for a thousand requests, and small objects that long-lived would each pin one of
-Python's 1 MiB object arenas long after the journal let go of them (the RSS a soak measured after a reset).
+Entries live for a thousand requests: they are kept on a shelf (core/shelf.py), one block of memory each
+instead of the hundred small objects of their parsed bodies and headers.
 """
 
 from __future__ import annotations
@@ -14,13 +13,12 @@ import itertools
 import json
 import re
 import threading
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from emulator.core.packed import packed, unpacked
+from emulator.core.shelf import Shelf
 
 REDACTED = "***"
 MAX_BODY_CHARS = 64 * 1024
@@ -90,10 +88,8 @@ AnswerCode = Callable[[Any], tuple[int | str | None, bool]]  # a provider's resu
 
 class RequestJournal:
     def __init__(self, size: int = 1000) -> None:
-        # (provider, action, task, the pickled entry): filtered without unpickling
-        self._entries: deque[tuple[str | None, str | None, str | None, bytes | JournalEntry]] = deque(
-            maxlen=max(1, size)
-        )
+        # Tagged (provider, action, task): filtered without unpickling.
+        self._entries: Shelf[JournalEntry] = Shelf(max(1, size))
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -136,12 +132,15 @@ class RequestJournal:
         if answer_code is not None:
             code, failed = answer_code(entry.response)
             entry.code, entry.error = code, entry.error or failed
-        try:
-            kept: bytes | JournalEntry = packed(entry)
-        except RecursionError:  # a body nested deeper than the pickler goes (JSON goes deeper): as it is
-            kept = entry
         with self._lock:
-            self._entries.append((provider, action, task, kept))
+            try:
+                self._entries.put(str(entry.id), entry, (provider, action, task))
+            except RecursionError:  # JSON nested deeper than pickle goes: the bodies are kept as text
+                entry.body, entry.response = (
+                    _decode_body(body, as_text=True),
+                    _decode_body(response, as_text=True),
+                )
+                self._entries.put(str(entry.id), entry, (provider, action, task))
         return entry
 
     def query(
@@ -153,15 +152,20 @@ class RequestJournal:
         limit: int | None = None,
     ) -> list[JournalEntry]:
         """Matching entries, oldest first; ``limit`` keeps the newest ones."""
+        return list(self.each(provider=provider, action=action, task=task, limit=limit))
+
+    def each(
+        self,
+        *,
+        provider: str | None = None,
+        action: str | None = None,
+        task: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[JournalEntry]:
+        """As :meth:`query`, each entry unpickled only when it is reached (core/shelf.py)."""
+        window = slice(-limit, None) if limit else None
         with self._lock:
-            found = [
-                kept
-                for entry_provider, entry_action, entry_task, kept in self._entries
-                if (provider is None or entry_provider == provider)
-                and (action is None or entry_action == action)
-                and (task is None or entry_task == task)
-            ]
-        return [unpacked(kept) for kept in (found[-limit:] if limit else found)]
+            return self._entries.iterate(provider, action, task, window=window)
 
     def clear(self) -> None:
         with self._lock:
@@ -221,12 +225,13 @@ def _redact_form(text: str) -> str:
     return urlencode([(k, REDACTED if is_secret_name(k) else v) for k, v in pairs], safe="*")
 
 
-def _decode_body(body: bytes) -> Any:
-    """A body as the journal keeps it: parsed JSON, else text (a form's fields or free text), redacted."""
+def _decode_body(body: bytes, *, as_text: bool = False) -> Any:
+    """A body as the journal keeps it: parsed JSON (unless ``as_text``), else text (a form's fields or free
+    text), redacted."""
     if not body:
         return None
     text = body[:MAX_BODY_CHARS].decode("utf-8", errors="replace")
-    if len(body) <= MAX_BODY_CHARS:
+    if len(body) <= MAX_BODY_CHARS and not as_text:
         try:
             return redact_json(json.loads(text))
         except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses

@@ -1,29 +1,14 @@
-"""Long-lived records kept as one block of memory.
+"""A field of a record kept pickled, read back as a copy.
 
-A record that outlives thousands of requests (a finished task's job, a provider's finished session) is a
-few dozen small objects when kept as parsed. Python's allocator carves small objects out of 1 MiB arenas
-and returns an arena to the OS only once every object in it is gone; freed by a reset, such records leave
-their arenas pinned by the few newer objects (a resized dict's table, an object in flight) that landed
-between them, so the process's RSS after a reset would grow with how many records were held before it
-(bench/soak.py measures it). Pickled, a record is one block, and the arenas hold only what is in use.
+A finished task keeps its job pickled within its record (core/shelf.py packs the record itself): reading
+the record (the control API lists hundreds of finished tasks on every request) then leaves the job, a few
+dozen objects, unparsed; its view is cached beside it (``Task.job_view``).
 """
 
 from __future__ import annotations
 
 import pickle
-from typing import Any, TypeVar
-
-T = TypeVar("T")
-
-
-def packed(value: object) -> bytes:
-    """``value`` as one block, for a store whose records are never bytes themselves (see :func:`unpacked`)."""
-    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-
-
-def unpacked(kept: T | bytes) -> T:
-    """A record of such a store as it was stored: a copy when it was packed."""
-    return pickle.loads(kept) if isinstance(kept, bytes) else kept
+from typing import Any
 
 
 class Packable:
@@ -59,7 +44,7 @@ def pack(obj: Any, name: str) -> None:
     slot = f"_{name}_value"
     value = getattr(obj, slot)
     if not isinstance(value, _Packed):
-        setattr(obj, slot, _Packed(packed(value)))
+        setattr(obj, slot, _Packed(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)))
 
 
 def stored(obj: Any, name: str) -> object:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import itertools
 import logging
 import pickle
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,11 +27,12 @@ from emulator.core.memory import release_free_memory
 from emulator.core.packed import Packable, pack, stored
 from emulator.core.request_notes import note_task
 from emulator.core.retention import prune_recordings
+from emulator.core.shelf import Shelf
 from emulator.core.streams import PublishedStream, StreamRegistry
 
 log = logging.getLogger(__name__)
 
-FINISHED_KEPT = 500
+FINISHED_KEPT = 500  # at most: the newest FINAL_SNAPSHOTS_KEPT holding their last frame, the rest packed
 FINAL_SNAPSHOTS_KEPT = 50
 RECORDINGS_DIR = "recordings"  # under the data dir (the media engine's layout, docs/internals.md)
 STOP_TIMEOUT_S = 10.0
@@ -91,9 +93,8 @@ class Task:
     pipeline: Pipeline | None = field(default=None, repr=False)  # None once stopped: all released
     final_snapshot: bytes | None = field(default=None, repr=False)  # its last frame (PNG), recent tasks only
     all_lost_since: float | None = None
-    # The pipeline's last status (once stopped) and the job's view, pickled: a finished task's record lives
-    # for hundreds of tasks, and as a hundred small objects it would pin Python's object arenas after a
-    # reset let go of it (see core/journal.py).
+    # The pipeline's last status (once stopped) and the job's view, pickled: read back on demand, never
+    # parsed when the record is.
     _final_status: bytes = field(default=pickle.dumps({}), repr=False, compare=False)
     _job_view: tuple[object, bytes] | None = field(default=None, repr=False, compare=False)
 
@@ -113,9 +114,8 @@ class Task:
         return pickle.loads(self._job_view[1])
 
     def pack(self) -> None:
-        """Keep a finished task's job as one block (core/packed.py): the records of hundreds of finished
-        tasks would otherwise be tens of thousands of small objects, and after a reset released them the
-        arenas they were in would stay pinned. ``job`` then reads back as a copy; its view is kept."""
+        """Keep a finished task's job pickled (core/packed.py), its view cached: reading the record of a
+        finished task, hundreds at a time, then leaves the job unparsed. ``job`` reads back as a copy."""
         self.job_view()
         assert self._job_view is not None
         pack(self, "job")
@@ -178,7 +178,8 @@ class TaskManager:
         self.max_tasks = max_tasks
         self._retention = {"keep": recordings_keep, "max_bytes": recordings_max_bytes}
         self._active: dict[str, Task] = {}
-        self._finished: deque[Task] = deque(maxlen=FINISHED_KEPT)
+        # Tagged (provider,); live while stopping and while holding a last frame, packed after.
+        self._finished: Shelf[Task] = Shelf(FINISHED_KEPT - FINAL_SNAPSHOTS_KEPT)
         self._listeners: list[TaskListener] = []
         self._unpublished_at: dict[str, float] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -191,7 +192,7 @@ class TaskManager:
     def get(self, task_id: str) -> Task | None:
         task = self._active.get(task_id)
         if task is None:
-            task = next((t for t in reversed(self._finished) if t.id == task_id), None)
+            task = self._finished.get(task_id)
         return task
 
     def find(self, provider: str, native_id: str) -> Task | None:
@@ -205,8 +206,12 @@ class TaskManager:
         return [t for t in self._active.values() if provider is None or t.provider == provider]
 
     def all(self, provider: str | None = None) -> list[Task]:
-        tasks = [*self._finished, *self._active.values()]
-        return [t for t in tasks if provider is None or t.provider == provider]
+        return list(self.each(provider))
+
+    def each(self, provider: str | None = None) -> Iterator[Task]:
+        """As :meth:`all`, a finished task unpickled only when it is reached (core/shelf.py)."""
+        active = [t for t in self._active.values() if provider is None or t.provider == provider]
+        return itertools.chain(self._finished.iterate(provider), active)
 
     def output_owner(self, stream_id: str) -> Task | None:
         """The running task that outputs ``stream_id``, if any."""
@@ -384,7 +389,7 @@ class TaskManager:
         # Out of the active set at once: the id and its outputs are free while the files are closed.
         if self._active.get(task.id) is task:
             del self._active[task.id]
-            self._finished.append(task)
+            self._finished.put(task.id, task, (task.provider,), live=True)
             self._registry.release_outputs(task.id)
         # A thread per stop, not the loop's executor: stops run side by side (a reset or shutdown of many
         # tasks takes as long as the slowest one) and the thread ends with the stop.
@@ -404,21 +409,25 @@ class TaskManager:
             # no encoder, frame or thread.
             task.final_status, task.final_snapshot = future.result() if not future.cancelled() else ({}, None)
             task.pipeline = None
-            self._keep_snapshot(task)
             task.state = state
             self._emit(task, state.value, {"reason": reason, "error": task.error})
             self._prune_recordings()
-            task.pack()  # the listeners have seen it as it was; from here it is a compact record
+            self._keep_snapshot(task)  # the listeners have seen it as it was; from here a compact record
 
         future.add_done_callback(done)
 
     def _keep_snapshot(self, task: Task) -> None:
-        """Stopped tasks keep their last frame, the newest FINAL_SNAPSHOTS_KEPT of them only (bounded)."""
+        """Stopped tasks keep their last frame, the newest FINAL_SNAPSHOTS_KEPT of them only (bounded); a
+        finished task without one is packed at once, one that had one when it lost it."""
+        task.pack()
         if task.final_snapshot is None:
+            self._finished.pack(task)
             return
         self._snapshots.append(task)
         if len(self._snapshots) > FINAL_SNAPSHOTS_KEPT:
-            self._snapshots.popleft().final_snapshot = None
+            oldest = self._snapshots.popleft()
+            oldest.final_snapshot = None
+            self._finished.pack(oldest)
 
     def _prune_recordings(self) -> None:
         """Apply the recording retention; what running tasks write is kept."""

@@ -13,6 +13,7 @@ import asyncio
 from aiohttp import web
 
 from emulator.context import EmulatorContext
+from emulator.control.listing import json_listing
 from emulator.control.validation import (
     Field,
     FieldError,
@@ -58,7 +59,7 @@ def add_control_routes(
         return web.json_response({"deleted": int(raw)})
 
     async def session_list(request: web.Request) -> web.Response:
-        return web.json_response({"sessions": [s.to_dict() for s in sessions.list()]})
+        return json_listing("sessions", (s.to_dict() for s in sessions.each()))
 
     app.router.add_post("/_emulator/tencent/pictures", picture_add)
     app.router.add_get("/_emulator/tencent/pictures", picture_list)

@@ -11,18 +11,18 @@ that was cancelled already or ended by itself, -30300 (the seed's FAQ 11); withi
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from emulator.core.clock import EmulatorClock
-from emulator.core.packed import packed, unpacked
+from emulator.core.shelf import Shelf
 from emulator.core.tasks import Task, TaskState
 from emulator.providers.tencent.errors import TencentError
 
 CANCEL_AFTER_S = 5.0
 REUSE_AFTER_S = 30.0
-MAX_KEPT = 10_000  # finished sessions remembered (for -30300); the oldest are forgotten first
+MAX_KEPT = 10_000  # sessions remembered (for -30300); the oldest finished ones are forgotten first
 
 
 @dataclass
@@ -73,18 +73,16 @@ class Session:
 
 
 class SessionStore:
-    """Sessions by id, oldest first. A settled session is kept pickled, one block instead of a dozen small
-    objects: ten thousand of them held until a reset would leave Python's object arenas pinned after it
-    (core/packed.py); ``get`` and ``list`` hand out copies of those."""
+    """Sessions by id, oldest first, on a shelf (core/shelf.py): live while they hold their task, packed
+    once settled, so ten thousand of them held until a reset take one block each; ``get`` and ``list``
+    hand out copies of those."""
 
     def __init__(self, clock: EmulatorClock) -> None:
         self._clock = clock
-        self._sessions: OrderedDict[str, Session | bytes] = OrderedDict()
-        self._holding: dict[str, Session] = {}  # sessions still holding their task
+        self._sessions: Shelf[Session] = Shelf(MAX_KEPT)
 
     def get(self, session_id: str) -> Session | None:
-        kept = self._sessions.get(session_id)
-        return None if kept is None else unpacked(kept)
+        return self._sessions.get(session_id)
 
     def for_start(self, session_id: str, output_id: str) -> Session | None:
         """The running session a start updates, or None when it starts a new one."""
@@ -110,10 +108,8 @@ class SessionStore:
     def add(self, session_id: str, output_id: str, app_id: str, task: Task) -> Session:
         self._settle()
         session = Session(session_id, output_id, app_id, self._clock.now(), task)
-        self._sessions.pop(session_id, None)
-        self._sessions[session_id] = session
-        self._holding[session_id] = session
-        self._forget_oldest()
+        self._sessions.remove(session_id)
+        self._sessions.put(session_id, session, live=True)
         return session
 
     def for_cancel(self, session_id: str, output_id: str) -> Session:
@@ -140,28 +136,18 @@ class SessionStore:
         session.cancelled_at = self._clock.now()
 
     def list(self) -> list[Session]:
-        return [unpacked(kept) for kept in self._sessions.values()]
+        return list(self.each())
+
+    def each(self) -> Iterator[Session]:
+        """As :meth:`list`, a settled session unpickled only when it is reached (core/shelf.py)."""
+        return self._sessions.iterate()
 
     def clear(self) -> None:
         self._sessions.clear()
-        self._holding.clear()
 
     def _settle(self) -> None:
         """Sessions whose task has finished let go of it (each start looks: what it holds stays bounded by
         the mixes that ran since the last start)."""
-        for session_id in [sid for sid, session in self._holding.items() if session.settle()]:
-            session = self._holding.pop(session_id)
-            if self._sessions.get(session_id) is session:  # its place in the order stays
-                self._sessions[session_id] = packed(session)
-
-    def _forget_oldest(self) -> None:
-        if len(self._sessions) <= MAX_KEPT:
-            return
-        finished = [
-            sid for sid, kept in self._sessions.items() if isinstance(kept, bytes) or not kept.running
-        ]
-        for session_id in finished:
-            del self._sessions[session_id]
-            self._holding.pop(session_id, None)
-            if len(self._sessions) <= MAX_KEPT:
-                return
+        for session in self._sessions.live():
+            if session.settle():
+                self._sessions.pack(session)

@@ -70,7 +70,7 @@ class MixActions:
     def create(self, caller: Caller, body: Any) -> dict[str, Any]:
         name = schema.parse_name(body)
         rules = schema.parse_rules(body)
-        for other in self.sessions.of_account(caller.account):
+        for other in self.sessions.unfinished(caller.account):
             if other.name == name and self._is_running(other):
                 raise invalid("Name", f"{name!r} is the name of running task [{other.task_id}]")
         try:
@@ -116,9 +116,8 @@ class MixActions:
 
     def list(self, caller: Caller, body: Any) -> dict[str, Any]:
         page, size = schema.parse_page(body)
-        sessions = self.sessions.of_account(caller.account)
-        chosen = sessions[(page - 1) * size : page * size]
-        return {"Count": len(sessions), "Result": [self._summary(s) for s in chosen]}
+        chosen = self.sessions.of_account(caller.account, (page - 1) * size, size)
+        return {"Count": self.sessions.count(caller.account), "Result": [self._summary(s) for s in chosen]}
 
     def _summary(self, session: MixSession) -> dict[str, Any]:
         task = self.task_of(session)

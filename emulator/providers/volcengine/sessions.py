@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from emulator.core.packed import Packable, pack
+from emulator.core.shelf import Shelf
 from emulator.core.tasks import Task, TaskState
 from emulator.providers.volcengine.schema import MixedRules
 
-MAX_KEPT = 1000  # finished sessions beyond this are forgotten, oldest first
+MAX_KEPT = 1000  # sessions kept; beyond, the oldest finished ones are forgotten
 BEIJING = timezone(timedelta(hours=8))  # the service answers in UTC+8, as its examples show
 ZERO_TIME = "0001-01-01T00:00:00Z"  # a Go zero time.Time: a time that has not happened yet
 
@@ -61,7 +60,7 @@ class MixSession:
     task_id: str
     name: str
     account: str
-    rules: MixedRules = Packable()  # noqa: RUF009 - a descriptor, no default: pickled once finished
+    rules: MixedRules
     created_at: float
     updated_at: float
     mesos_id: str  # named in Delete's answer, as the real service does
@@ -71,24 +70,25 @@ class MixSession:
 
 
 class SessionStore:
+    """Sessions by task id, oldest first, on a shelf (core/shelf.py): live while their task may change
+    them, packed once it is done, so the thousands held until a reset take one block each; reads of those
+    give copies."""
+
     def __init__(self) -> None:
-        self._sessions: OrderedDict[str, MixSession] = OrderedDict()
+        self._sessions: Shelf[MixSession] = Shelf(MAX_KEPT)
 
     def new_task_id(self) -> str:
         while True:
             task_id = secrets.token_hex(8)
-            if task_id not in self._sessions:
+            if self._sessions.get(task_id) is None:
                 return task_id
 
     def add(self, session: MixSession, is_done: Callable[[MixSession], bool]) -> None:
-        """Keep ``session``, forgetting the oldest finished ones beyond MAX_KEPT. The finished ones are
-        counted before it joins: its task has not started yet, which ``is_done`` would take for done."""
-        done = [s for s in self._sessions.values() if is_done(s)]
-        for old in done[: max(0, len(done) - MAX_KEPT)]:
-            del self._sessions[old.task_id]
-        for finished in done:
-            pack(finished, "rules")
-        self._sessions[session.task_id] = session
+        """Keep ``session``, forgetting the oldest finished ones beyond MAX_KEPT sessions. The finished ones
+        are packed before it joins: its task has not started yet, which ``is_done`` would take for done."""
+        for finished in [s for s in self._sessions.live() if is_done(s)]:
+            self._sessions.pack(finished)
+        self._sessions.put(session.task_id, session, (session.account,), live=True)
 
     def get(self, account: str, task_id: str) -> MixSession | None:
         """Another account's task is as unknown as one that never existed."""
@@ -98,9 +98,19 @@ class SessionStore:
     def find(self, task_id: str) -> MixSession | None:
         return self._sessions.get(task_id)
 
-    def of_account(self, account: str) -> list[MixSession]:
-        """Newest first."""
-        return [s for s in reversed(self._sessions.values()) if s.account == account]
+    def of_account(self, account: str, first: int = 0, count: int | None = None) -> list[MixSession]:
+        """Newest first, ``count`` of them from the ``first`` (all by default): unpickles only those."""
+        total = self._sessions.count(account)
+        stop = total - first
+        start = 0 if count is None else max(0, stop - count)
+        return self._sessions.select(account, window=slice(start, max(0, stop)))[::-1]
+
+    def count(self, account: str) -> int:
+        return self._sessions.count(account)
+
+    def unfinished(self, account: str) -> list[MixSession]:
+        """The sessions that may still run (the others are packed)."""
+        return [s for s in self._sessions.live() if s.account == account]
 
     def clear(self) -> None:
         self._sessions.clear()

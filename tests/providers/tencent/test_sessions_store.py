@@ -151,13 +151,13 @@ def test_a_new_start_replaces_the_finished_session_and_moves_it_last(store: Sess
 
 
 def test_finished_sessions_are_forgotten_oldest_first_past_the_limit(store: SessionStore) -> None:
-    store.add("live", "o", "1", task("live"))  # the oldest, but running: never forgotten
-    for i in range(9_999):
+    store.add("live", "o", "1", task("live"))  # the oldest, but running: never forgotten nor counted
+    for i in range(10_001):  # each start settles the one before it
         store.add(f"s{i}", "o", "1", task(f"s{i}", TaskState.STOPPED))
-    assert len(store.list()) == 10_000  # at the limit: all kept
+    assert len(store.list()) == 10_002  # 10,000 settled, at the limit: all kept
     store.add("one more", "o", "1", task("one more", TaskState.STOPPED))
     kept = [s.session_id for s in store.list()]
-    assert len(kept) == 10_000
+    assert len(kept) == 10_002
     assert kept[:2] == ["live", "s1"] and "s0" not in kept and kept[-1] == "one more"
 
 
