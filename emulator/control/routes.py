@@ -331,9 +331,8 @@ async def journal(request: web.Request) -> web.Response:
 @routes.get("/_emulator/callbacks")
 async def callbacks(request: web.Request) -> web.Response:
     ctx = _ctx(request)
-    return _ok(
-        {"callbacks": [d.to_dict() for d in ctx.callbacks.list(provider=request.query.get("provider"))]}
-    )
+    deliveries = ctx.callbacks.each(provider=request.query.get("provider"))
+    return json_listing("callbacks", (d.to_dict() for d in deliveries))
 
 
 # ----- faults

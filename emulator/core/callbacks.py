@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from emulator.core.clock import EmulatorClock
 from emulator.core.eventlog import log_failed_attempt
 from emulator.core.journal import redact_json
 from emulator.core.outbound import OutboundPolicy
+from emulator.core.shelf import Shelf
 
 BodyFormat = Literal["json", "form"]
 ATTEMPT_TIMEOUT_S = 5.0
@@ -60,7 +60,8 @@ class CallbackDispatcher:
         self._clock = clock
         self._outbound = outbound or OutboundPolicy([])
         self._ids = itertools.count(1)
-        self._deliveries: deque[Delivery] = deque(maxlen=MAX_KEPT)
+        # Tagged (provider,); live while attempted, packed once delivered or given up (core/shelf.py).
+        self._deliveries: Shelf[Delivery] = Shelf(MAX_KEPT)
         self._session: aiohttp.ClientSession | None = None
         self._pending: set[asyncio.Task[None]] = set()
         # One POST at a time per URL, first come first served: a receiver sees events in the order they
@@ -89,17 +90,22 @@ class CallbackDispatcher:
             retry_delays=list(retry_delays),
             task_id=task_id,
         )
-        self._deliveries.append(delivery)
+        self._deliveries.put(str(delivery.id), delivery, (provider,), live=True)
         refusal = self._outbound.refusal(url)
         if refusal is not None:  # never sent: the attempt says why
             delivery.attempts.append(Attempt(self._clock.now(), None, refusal))
             delivery.gave_up = True
+            self._deliveries.pack(delivery)
             return delivery
         self._spawn(delivery)
         return delivery
 
     def list(self, *, provider: str | None = None) -> list[Delivery]:
-        return [d for d in self._deliveries if provider is None or d.provider == provider]
+        return list(self.each(provider=provider))
+
+    def each(self, *, provider: str | None = None) -> Iterator[Delivery]:
+        """As :meth:`list`, a finished delivery unpickled only when it is reached (core/shelf.py)."""
+        return self._deliveries.iterate(provider)
 
     async def close(self) -> None:
         for task in list(self._pending):
@@ -113,8 +119,8 @@ class CallbackDispatcher:
     def clear(self) -> None:
         for task in list(self._pending):
             task.cancel()
-        for delivery in self._deliveries:
-            delivery.gave_up = not delivery.delivered  # their timers may still fire: make them no-ops
+        for delivery in self._deliveries.live():
+            delivery.gave_up = True  # their timers may still fire: make them no-ops
         self._deliveries.clear()
 
     def _spawn(self, delivery: Delivery) -> None:
@@ -141,12 +147,14 @@ class CallbackDispatcher:
         if status is not None and 200 <= status < 300:
             delivery.delivered = True
             delivery.next_attempt_at = None
+            self._deliveries.pack(delivery)
             return
         retries_done = len(delivery.attempts) - 1
         if retries_done >= len(delivery.retry_delays):
             delivery.gave_up = True
             delivery.next_attempt_at = None
             log_failed_attempt(delivery, attempt)
+            self._deliveries.pack(delivery)
             return
         when = self._clock.now() + delivery.retry_delays[retries_done]
         delivery.next_attempt_at = when

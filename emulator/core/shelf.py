@@ -108,7 +108,7 @@ class Shelf(Generic[T]):
         into its view and lets it go never holds them all as objects at once. The packed ones are copied
         out first, so the shelf may change (or its lock be released) meanwhile."""
         found: list[tuple[int, int | _Held]] = [
-            (order, index) for order, index in self._packed_orders() if _match(wanted, self._tags(index))
+            (order, index) for order, index in self._packed_orders() if self._tagged(index, wanted)
         ]
         found += [(held.order, held) for held in self._held if _match(wanted, held.tags)]
         found.sort(key=lambda pair: pair[0])
@@ -117,7 +117,7 @@ class Shelf(Generic[T]):
         return (item.record if isinstance(item, _Held) else _unpack(item) for item in kept)
 
     def count(self, *wanted: str | None) -> int:
-        packed = sum(1 for _, index in self._packed_orders() if _match(wanted, self._tags(index)))
+        packed = sum(1 for _, index in self._packed_orders() if self._tagged(index, wanted))
         return packed + sum(1 for held in self._held if _match(wanted, held.tags))
 
     def clear(self) -> None:
@@ -184,6 +184,9 @@ class Shelf(Generic[T]):
         start = self._starts[index] - self._base
         end = self._starts[index + 1] - self._base if index + 1 < len(self._starts) else len(self._buffer)
         return bytes(self._buffer[start:end])
+
+    def _tagged(self, index: int, wanted: Tags) -> bool:
+        return all(want is None for want in wanted) or _match(wanted, self._tags(index))
 
     def _tags(self, index: int) -> Tags:
         start = self._starts[index] - self._base
