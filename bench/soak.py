@@ -21,6 +21,7 @@ import argparse
 import gc
 import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -43,13 +44,15 @@ WARM_UP = 6  # cycles (and one burst of concurrent stops) before the baseline: i
 
 @dataclass(frozen=True)
 class Usage:
-    """What the process holds: OS threads (every thread, FFmpeg's included), fds, resident memory; and which
-    threads and fds they are, so what a run left behind can be told from what other parts of the process
-    (a test session's emulator) start or end meanwhile."""
+    """What the process holds: OS threads (every thread, FFmpeg's included), fds, resident memory, the
+    memory blocks Python has handed out and not had back (its live objects); and which threads and fds they
+    are, so what a run left behind can be told from what other parts of the process (a test session's
+    emulator) start or end meanwhile."""
 
     threads: int
     fds: int
     rss_mb: float
+    blocks: int = field(default=0, compare=False)
     thread_ids: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
     fd_targets: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False, compare=False)
 
@@ -58,7 +61,7 @@ class Usage:
         rss_mb = process_rss_mb("self")
         tids = frozenset(os.listdir("/proc/self/task"))
         fds = frozenset((fd, target) for fd in os.listdir("/proc/self/fd") if (target := _target(fd)))
-        return cls(len(tids), len(fds), rss_mb, tids, fds)
+        return cls(len(tids), len(fds), rss_mb, sys.getallocatedblocks(), tids, fds)
 
     def threads_since(self, baseline: Usage) -> int:
         """Threads alive now that were started after ``baseline``."""
@@ -94,7 +97,8 @@ class Usage:
             time.sleep(0.01)
 
     def __str__(self) -> str:
-        return f"threads {self.threads}, fds {self.fds}, RSS {self.rss_mb:.1f} MB"
+        memory = f"RSS {self.rss_mb:.1f} MB, Python blocks {self.blocks:,}"
+        return f"threads {self.threads}, fds {self.fds}, {memory}"
 
 
 def process_rss_mb(pid: int | str) -> float:
@@ -191,7 +195,9 @@ class Soak:
         """Wait until every stopped task of every emulator has closed its files and let go of its pipeline."""
         deadline = time.monotonic() + SETTLE_S
         for client in self.clients.values():
-            while any(t["state"] == "stopping" for t in client.control.tasks()):
+            # Only the stopping ones: this process is the one measured, and parsing the views of every
+            # finished task would be a peak of its own objects (fresh object arenas) on each call.
+            while client.control.tasks(state="stopping"):
                 if time.monotonic() > deadline:
                     raise AssertionError("stopped tasks did not finish closing")
                 time.sleep(0.05)
@@ -254,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             f"garbage collector {'on' if args.keep_gc else 'off'}; "
             f"change: threads {after.threads - before.threads:+d} ({after.threads_since(before)} new left), "
             f"fds {after.fds - before.fds:+d} ({after.fds_since(before)} new left), "
-            f"RSS {after.rss_mb - before.rss_mb:+.1f} MB (media workers: at most {worst:+.1f} MB each); "
+            f"RSS {after.rss_mb - before.rss_mb:+.1f} MB (media workers: at most {worst:+.1f} MB each), "
+            f"Python blocks {after.blocks - before.blocks:+,}; "
             f"recordings kept {recordings}, HLS folders left {hls}"
         )
     finally:

@@ -20,10 +20,10 @@ CYCLES = 100
 RSS_ALLOWANCE_MB = 6.0
 WORKER_RSS_ALLOWANCE_MB = 6.0
 # Objects the collector tracks that each cycle adds, over the second half of the cycles (the caches are full
-# by then): the bounded records (journal, finished tasks, sessions) keep a few per cycle until they are full,
-# measured 6 to 8; 22 to 24 when a finished task kept its job as parsed objects, which pinned Python's
-# object arenas after a reset (core/packed.py). More means records of many small objects again, or garbage
-# left for the collector (it is off here).
+# by then): the newest 50 finished tasks of each emulator are kept as objects with their last frame, the
+# other records are packed into their stores' buffers (core/shelf.py); measured 6 to 8; 22 to 24 when a
+# finished task kept its job as parsed objects. More means records of many objects again, or garbage left
+# for the collector (it is off here).
 OBJECTS_PER_CYCLE = 14
 
 
