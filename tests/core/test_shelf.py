@@ -38,6 +38,17 @@ def test_records_come_back_by_key_and_tags_oldest_first_as_copies() -> None:
     assert len(shelf) == 0 and shelf.get("k2") is None
 
 
+def test_an_iteration_holds_copies_taken_when_it_began() -> None:
+    shelf: Shelf[Record] = Shelf()
+    live = Record("live")
+    shelf.put("a", Record("a"), ("zego",))
+    shelf.put("live", live, ("zego",), live=True)
+    shelf.put("b", Record("b"), ("tencent",))
+    records = shelf.iterate("zego")
+    shelf.clear()  # the shelf changes (or its lock is let go) while the listing is encoded
+    assert list(records) == [Record("a"), live] and len(shelf) == 0
+
+
 def test_a_live_record_is_the_object_itself_until_packed() -> None:
     shelf: Shelf[Record] = Shelf()
     running = Record("r")
