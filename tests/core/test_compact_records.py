@@ -27,8 +27,9 @@ TASKS = 200
 SESSIONS = 500
 # Memory blocks a record holds, at most: measured 0.0 for every kind on a shelf; 10 for a finished task
 # with its job packed and 35 parsed, 2.4 for a settled Tencent session pickled in a dict and 7 as an
-# object, 3 for a journal entry pickled under a tuple of tags.
-BLOCKS_PER_RECORD = 0.05
+# object, 3 for a journal entry pickled under a tuple of tags. The margin is for what other threads of the
+# test process (an emulator of an earlier test) allocate meanwhile: 60 blocks were seen.
+BLOCKS_PER_RECORD = 0.2
 
 
 @dataclass
@@ -133,15 +134,17 @@ def test_finished_volcengine_sessions_are_packed_and_running_ones_stay_as_they_a
         for task_id in ("a", "b"):
             session = MixSession(task_id, task_id, "acc", rules, 0.0, 0.0, "m")
             store.add(session, lambda s: s.task_id in finished)
-        before = _blocks()
-        for i in range(SESSIONS):
+        before = 0
+        for i in range(SESSIONS + 1):
             store.add(MixSession(f"s{i}", "n", "acc", rules, 0.0, 0.0, "m"), lambda s: s.task_id != "b")
+            if i == 0:  # "a" was packed: the classes pickle caches of its own are made
+                before = _blocks()
         held = _blocks() - before
         first, second = store.find("a"), store.find("b")
         assert first is not None and first is not store.find("a") and first.rules == rules  # packed
         assert second is not None and second.rules is rules and second is store.find("b")  # running
-        assert [s.task_id for s in store.of_account("acc", 1, 2)] == [f"s{SESSIONS - 2}", f"s{SESSIONS - 3}"]
-        assert store.count("acc") == SESSIONS + 2 and store.of_account("other") == []
+        assert [s.task_id for s in store.of_account("acc", 1, 2)] == [f"s{SESSIONS - 1}", f"s{SESSIONS - 2}"]
+        assert store.count("acc") == SESSIONS + 3 and store.of_account("other") == []
     finally:
         tracemalloc.stop()
     assert held / SESSIONS < BLOCKS_PER_RECORD, f"{held / SESSIONS:.2f} blocks per session"
@@ -178,8 +181,10 @@ def test_journal_entries_hold_no_small_object() -> None:
     journal = RequestJournal(size=SESSIONS)
     tracemalloc.start()
     try:
-        before = _blocks()
+        before = 0
         for i in range(SESSIONS):
+            if i == 1:  # the first entry made pickle's caches for its classes
+                before = _blocks()
             journal.record(
                 time=float(i),
                 provider="zego",

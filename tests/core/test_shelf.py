@@ -128,6 +128,7 @@ def test_a_packed_record_holds_no_object_and_a_clear_frees_the_buffer() -> None:
     records = 2000
     tracemalloc.start()
     try:
+        shelf.put("warm", Record("warm"))  # pickle's caches for the class are made once
         before = _small_blocks(), len(tracemalloc.take_snapshot().traces)
         for i in range(records):
             shelf.put(f"key{i}", Record(f"r{i}", [i]), ("zego", f"action{i}"))
@@ -139,7 +140,6 @@ def test_a_packed_record_holds_no_object_and_a_clear_frees_the_buffer() -> None:
         freed = full - tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    assert small < records * 0.01 and blocks < records * 0.01, (
-        f"{small} small and {blocks} blocks"
-    )  # parsed: 6
+    # Parsed, each record would be 6 blocks; the margin is for other threads of the test process.
+    assert small < records * 0.05 and blocks < records * 0.05, f"{small} small and {blocks} blocks"
     assert freed >= records * 40  # each record's bytes
