@@ -9,6 +9,7 @@ import pytest
 from emulator.core.clock import EmulatorClock
 from emulator.core.job import Canvas, MixJob
 from emulator.core.tasks import Task, TaskState
+from emulator.providers.tencent import sessions
 from emulator.providers.tencent.errors import TencentError
 from emulator.providers.tencent.sessions import Session, SessionStore
 
@@ -150,21 +151,32 @@ def test_a_new_start_replaces_the_finished_session_and_moves_it_last(store: Sess
     assert store.list() == [] and store.get("b") is None
 
 
-def test_finished_sessions_are_forgotten_oldest_first_past_the_limit(store: SessionStore) -> None:
+def test_the_limit_is_ten_thousand_finished_sessions() -> None:
+    assert sessions.MAX_KEPT == 10_000
+
+
+@pytest.fixture
+def small_store(clock: EmulatorClock, monkeypatch: pytest.MonkeyPatch) -> SessionStore:
+    monkeypatch.setattr(sessions, "MAX_KEPT", 100)  # the rule of 10,000, at 100
+    return SessionStore(clock)
+
+
+def test_finished_sessions_are_forgotten_oldest_first_past_the_limit(small_store: SessionStore) -> None:
+    store = small_store
     store.add("live", "o", "1", task("live"))  # the oldest, but running: never forgotten nor counted
-    for i in range(10_001):  # each start settles the one before it
+    for i in range(101):  # each start settles the one before it
         store.add(f"s{i}", "o", "1", task(f"s{i}", TaskState.STOPPED))
-    assert len(store.list()) == 10_002  # 10,000 settled, at the limit: all kept
+    assert len(store.list()) == 102  # 100 settled, at the limit: all kept
     store.add("one more", "o", "1", task("one more", TaskState.STOPPED))
     kept = [s.session_id for s in store.list()]
-    assert len(kept) == 10_002
+    assert len(kept) == 102
     assert kept[:2] == ["live", "s1"] and "s0" not in kept and kept[-1] == "one more"
 
 
-def test_when_every_session_runs_none_is_forgotten(store: SessionStore) -> None:
-    for i in range(10_002):
-        store.add(f"s{i}", "o", "1", task(f"s{i}"))
-    assert len(store.list()) == 10_002
+def test_when_every_session_runs_none_is_forgotten(small_store: SessionStore) -> None:
+    for i in range(102):
+        small_store.add(f"s{i}", "o", "1", task(f"s{i}"))
+    assert len(small_store.list()) == 102
 
 
 def test_a_finished_session_lets_go_of_its_task_at_the_next_start_and_keeps_its_view(
