@@ -47,7 +47,7 @@ class Shelf(Generic[T]):
     pickle goes raises RecursionError when packed (the caller keeps a flatter form)."""
 
     def __init__(self, limit: int | None = None) -> None:
-        self._limit = limit
+        self._limit = None if limit is None else max(0, limit)
         self._held: list[_Held] = []
         self._next_order = 0
         self._empty()

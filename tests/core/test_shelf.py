@@ -82,6 +82,14 @@ def test_beyond_the_limit_the_records_packed_first_go_and_live_ones_stay() -> No
     assert [r.name for r in shelf.select()] == ["d", "e", "f"] and shelf.live()[0].name == "d"
 
 
+def test_a_limit_of_zero_or_less_keeps_no_packed_record() -> None:
+    for limit in (0, -5):
+        shelf: Shelf[str] = Shelf(limit)
+        shelf.put("live", "kept", live=True)
+        shelf.put("a", "a")
+        assert shelf.select() == ["kept"] and shelf.get("a") is None
+
+
 def test_odd_keys_and_a_record_nested_deeper_than_pickle_goes() -> None:
     shelf: Shelf[object] = Shelf(2)
     shelf.put("\ud800\x00é", "odd", ("\ud800",))
