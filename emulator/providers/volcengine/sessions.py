@@ -100,10 +100,9 @@ class SessionStore:
 
     def of_account(self, account: str, first: int = 0, count: int | None = None) -> list[MixSession]:
         """Newest first, ``count`` of them from the ``first`` (all by default): unpickles only those."""
-        total = self._sessions.count(account)
-        stop = total - first
-        start = 0 if count is None else max(0, stop - count)
-        return self._sessions.select(account, window=slice(start, max(0, stop)))[::-1]
+        # The same window counted from the oldest end: negative indices need no count of the total.
+        window = slice(None if count is None else -(first + count), -first if first else None)
+        return self._sessions.select(account, window=window)[::-1]
 
     def count(self, account: str) -> int:
         return self._sessions.count(account)
